@@ -1,0 +1,101 @@
+#include "libs/model/fold.h"
+
+#include <cmath>
+
+namespace chatrec::model {
+namespace {
+
+void Axpy(float a, const float* x, std::vector<float>* y) {
+  for (size_t i = 0; i < y->size(); ++i) (*y)[i] += a * x[i];
+}
+
+// out = Mᵀ v for a row-major dim x dim matrix M.
+std::vector<float> TransposeTimes(const std::vector<float>& m, const std::vector<float>& v, int dim) {
+  std::vector<float> out(dim, 0.f);
+  for (int r = 0; r < dim; ++r) {
+    if (v[r] == 0.f) continue;
+    const float* row = m.data() + static_cast<size_t>(r) * dim;
+    for (int c = 0; c < dim; ++c) out[c] += row[c] * v[r];
+  }
+  return out;
+}
+
+float Dot(const std::vector<float>& a, const float* b) {
+  float s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+}  // namespace
+
+float RelationWeight(const std::string& relation) {
+  if (relation == "director") return 1.0f;
+  if (relation == "writer") return 0.7f;
+  if (relation == "starring") return 0.6f;
+  if (relation == "genre") return 0.4f;
+  if (relation == "subject") return 0.3f;
+  if (relation == "producer" || relation == "cinematography") return 0.3f;
+  return 0.1f;  // distributor and anything new
+}
+
+std::vector<float> NeedVector(const Model& model, absl::Span<const v1::WeightedEntity> need) {
+  std::vector<float> q(model.dim, 0.f);
+  for (const auto& e : need) {
+    if (const float* v = model.entity(e.entity_id())) Axpy(e.weight(), v, &q);
+  }
+  return q;
+}
+
+std::vector<float> KgVector(const Model& model, const catalog::Catalog& catalog,
+                            absl::Span<const v1::WeightedEntity> context) {
+  std::vector<float> h(model.dim, 0.f);
+  for (const auto& e : context) {
+    int64_t item_id = catalog::ItemIdFromEntity(e.entity_id());
+    int32_t row = item_id >= 0 ? catalog.RowOf(item_id) : -1;
+    if (row < 0) {
+      if (const float* v = model.entity(e.entity_id())) Axpy(e.weight(), v, &h);
+      continue;
+    }
+    // An item: its neighbours, normalised so that an item with many facts does not dominate.
+    std::vector<float> hop(model.dim, 0.f);
+    float total = 0;
+    for (const auto& fact : catalog.item(row).facts()) {
+      const float* v = model.entity(fact.entity_id());
+      if (v == nullptr) continue;
+      float w = RelationWeight(fact.relation());
+      Axpy(w, v, &hop);
+      total += w;
+    }
+    if (total > 0) Axpy(e.weight() / total, hop.data(), &h);
+  }
+  return h;
+}
+
+FoldedQuery Fold(const Model& model, const catalog::Catalog& catalog, absl::Span<const float> user,
+                 absl::Span<const v1::WeightedEntity> need, absl::Span<const v1::WeightedEntity> context) {
+  FoldedQuery f;
+  const int d = model.dim;
+  std::vector<float> u(d, 0.f);
+  if (static_cast<int>(user.size()) == d) {
+    u.assign(user.begin(), user.end());
+    f.user_used = true;
+  }
+  f.user = TransposeTimes(model.a, u, d);
+  f.need = TransposeTimes(model.b, NeedVector(model, need), d);
+  f.kg = TransposeTimes(model.c, KgVector(model, catalog, context), d);
+  f.w.resize(d);
+  for (int i = 0; i < d; ++i) f.w[i] = f.user[i] + f.need[i] + f.kg[i];
+  return f;
+}
+
+v1::ScoreBreakdown Breakdown(const Model& model, const FoldedQuery& q, int32_t row) {
+  v1::ScoreBreakdown b;
+  const float* y = model.item(row);
+  b.set_user(Dot(q.user, y));
+  b.set_need(Dot(q.need, y));
+  b.set_kg(Dot(q.kg, y));
+  b.set_bias(model.item_bias[row]);
+  return b;
+}
+
+}  // namespace chatrec::model

@@ -1,0 +1,42 @@
+// Folds one request into a single scoring vector:  w = Aᵀu + Bᵀq + Cᵀh,
+// so that ranking N items is one pass of dot products w·yᵢ (+ bᵢ). The three
+// parts are kept so that each returned item's score can be explained term by term.
+#pragma once
+
+#include <vector>
+
+#include "absl/types/span.h"
+#include "chatrec/v1/common.pb.h"
+#include "libs/catalog/catalog.h"
+#include "libs/model/model.h"
+
+namespace chatrec::model {
+
+struct FoldedQuery {
+  std::vector<float> user;  // Aᵀu (zero if no user vector)
+  std::vector<float> need;  // Bᵀq
+  std::vector<float> kg;    // Cᵀh
+  std::vector<float> w;     // the sum
+  bool user_used = false;
+};
+
+// Instant need q: Σ weight · embedding(entity) over the dialogue's entities.
+std::vector<float> NeedVector(const Model& model, absl::Span<const v1::WeightedEntity> need);
+
+// KG context h: each entity's neighbourhood one hop out, weighted by relation
+// (director > cast, writer > genre, subject > distributor). Items contribute their
+// own embedding and their neighbours'; other entities their embedding.
+std::vector<float> KgVector(const Model& model, const catalog::Catalog& catalog,
+                            absl::Span<const v1::WeightedEntity> context);
+
+// `user` may be empty (new user, or a vector from another model version).
+FoldedQuery Fold(const Model& model, const catalog::Catalog& catalog, absl::Span<const float> user,
+                 absl::Span<const v1::WeightedEntity> need, absl::Span<const v1::WeightedEntity> context);
+
+// Per-term contributions of one item row under a folded query.
+v1::ScoreBreakdown Breakdown(const Model& model, const FoldedQuery& q, int32_t row);
+
+// Weight of a KG relation in h, in [0, 1].
+float RelationWeight(const std::string& relation);
+
+}  // namespace chatrec::model

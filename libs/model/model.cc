@@ -1,0 +1,30 @@
+#include "libs/model/model.h"
+
+#include "libs/catalog/catalog.h"
+
+namespace chatrec::model {
+
+const float* Model::entity(const std::string& id) const {
+  auto it = entity_row.find(id);
+  if (it != entity_row.end()) return entity_vectors.data() + static_cast<size_t>(it->second) * dim;
+  int64_t item_id = catalog::ItemIdFromEntity(id);
+  if (item_id >= 0) {
+    int32_t row = RowOf(item_id);
+    if (row >= 0) return item(row);
+  }
+  return nullptr;
+}
+
+int32_t Model::RowOf(int64_t item_id) const {
+  auto it = item_row.find(item_id);
+  return it == item_row.end() ? -1 : it->second;
+}
+
+void Model::Index() {
+  entity_row.clear();
+  item_row.clear();
+  for (int32_t i = 0; i < static_cast<int32_t>(entity_ids.size()); ++i) entity_row[entity_ids[i]] = i;
+  for (int32_t i = 0; i < static_cast<int32_t>(item_ids.size()); ++i) item_row[item_ids[i]] = i;
+}
+
+}  // namespace chatrec::model

@@ -1,0 +1,48 @@
+// The bilinear scoring model  score(i) = uᵀA yᵢ + qᵀB yᵢ + hᵀC yᵢ + bᵢ  and the
+// vectors it needs. One Model is one immutable version; share it by shared_ptr.
+//
+//   y  item embeddings (rows follow the model's item_ids, ascending ids, which is
+//      also the catalogue's row order when both come from the same import)
+//   u  user-behaviour vector (UserEncoder, from the history)
+//   q  instant need, from entities of the dialogue (entity embeddings)
+//   h  knowledge-graph context: liked/mentioned entities propagated one hop over the KG
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace chatrec::model {
+
+struct Model {
+  std::string version;
+  int dim = 0;
+  std::vector<int64_t> item_ids;      // row -> data set item id
+  std::vector<float> item_vectors;    // N x dim, row-major
+  std::vector<float> item_bias;       // N
+  std::vector<float> a, b, c;         // dim x dim, row-major; w = Aᵀu + Bᵀq + Cᵀh
+  std::vector<float> gram;            // dim x dim: YᵀY, for the implicit-ALS user fold-in
+  float als_lambda = 0.1f;            // ridge term of the fold-in
+  float als_alpha = 10.0f;            // confidence scale of events
+  std::vector<std::string> entity_ids;            // entities with an embedding
+  std::vector<float> entity_vectors;              // |entities| x dim
+  absl::flat_hash_map<std::string, int32_t> entity_row;  // built by Index()
+  absl::flat_hash_map<int64_t, int32_t> item_row;         // built by Index()
+  std::map<std::string, double> metrics;          // training and evaluation metrics
+
+  int64_t size() const { return static_cast<int64_t>(item_ids.size()); }
+  const float* item(int32_t row) const { return item_vectors.data() + static_cast<size_t>(row) * dim; }
+  // Embedding of an entity ("genre:comedy", "item:50"), or nullptr.
+  const float* entity(const std::string& id) const;
+  int32_t RowOf(int64_t item_id) const;
+  // Builds the lookup maps; call after filling the vectors.
+  void Index();
+};
+
+using ModelPtr = std::shared_ptr<const Model>;
+
+}  // namespace chatrec::model

@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "libs/model/fold.h"
+#include "libs/model/model_store.h"
+#include "libs/model/trainer.h"
+#include "libs/model/user_encoder.h"
+
+namespace chatrec::model {
+namespace {
+
+// Two taste groups: users 0-9 like items 0-4 (comedies), users 10-19 items 5-9 (horror).
+std::unique_ptr<catalog::Catalog> TwoGenreCatalog() {
+  std::vector<catalog::ItemRecord> items;
+  for (int i = 0; i < 10; ++i) {
+    catalog::ItemRecord r;
+    r.set_id(100 + i);
+    r.set_name("Movie " + std::to_string(i));
+    auto* f = r.add_facts();
+    f->set_relation("genre");
+    f->set_entity_id(i < 5 ? "genre:comedy" : "genre:horror");
+    items.push_back(r);
+  }
+  std::vector<catalog::EntityRecord> entities(2);
+  entities[0].set_id("genre:comedy");
+  entities[1].set_id("genre:horror");
+  return *catalog::Catalog::Create(items, entities);
+}
+
+std::vector<Interaction> GroupInteractions() {
+  std::vector<Interaction> out;
+  for (int u = 0; u < 20; ++u) {
+    for (int r = 0; r < 5; ++r) {
+      if ((u + r) % 4 == 0) continue;  // leave some pairs out
+      out.push_back({u, u < 10 ? r : r + 5, Signal{1.f, 1.f}});
+    }
+  }
+  return out;
+}
+
+TEST(ModelTest, TrainedModelSeparatesTasteGroupsAndFoldsInNewUsers) {
+  auto catalog = TwoGenreCatalog();
+  TrainOptions o;
+  o.dim = 4;
+  o.iterations = 8;
+  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  ASSERT_TRUE(m.ok()) << m.status();
+  // A new user who liked one comedy: u from the fold-in prefers the other comedies.
+  internal::UserSummary s;
+  Accumulate(*m, 0, *SignalOf(v1::EVENT_TYPE_LIKE, 0), &s);
+  auto u = EncodeUser(*m, s);
+  ASSERT_EQ(u.size(), 4u);
+  auto q = Fold(*m, *catalog, u, {}, {});
+  EXPECT_TRUE(q.user_used);
+  float comedy = Breakdown(*m, q, 3).user(), horror = Breakdown(*m, q, 7).user();
+  EXPECT_GT(comedy, horror);
+}
+
+TEST(ModelTest, NeedVectorFollowsGenreEntity) {
+  auto catalog = TwoGenreCatalog();
+  TrainOptions o;
+  o.dim = 4;
+  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  ASSERT_TRUE(m.ok());
+  v1::WeightedEntity horror;
+  horror.set_entity_id("genre:horror");
+  horror.set_weight(1);
+  auto q = Fold(*m, *catalog, {}, {horror}, {});
+  EXPECT_FALSE(q.user_used);
+  EXPECT_GT(Breakdown(*m, q, 6).need(), Breakdown(*m, q, 1).need());
+  // The breakdown's terms add up to the folded score.
+  auto b = Breakdown(*m, q, 6);
+  float direct = 0;
+  for (int i = 0; i < 4; ++i) direct += q.w[i] * m->item(6)[i];
+  EXPECT_NEAR(b.user() + b.need() + b.kg(), direct, 1e-5);
+}
+
+TEST(ModelStoreTest, SaveLoadRoundTripAndVersions) {
+  auto dir = std::filesystem::temp_directory_path() / ("model_store_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto catalog = TwoGenreCatalog();
+  TrainOptions o;
+  o.dim = 4;
+  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  ASSERT_TRUE(m.ok());
+  m->version = "v1";
+  ASSERT_TRUE(SaveModel(dir, *m, "test").ok());
+  EXPECT_EQ(SaveModel(dir, *m, "test").code(), absl::StatusCode::kAlreadyExists);
+  m->version = "v2";
+  ASSERT_TRUE(SaveModel(dir, *m, "test").ok());
+  auto loaded = LoadModel(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->version, "v2");
+  EXPECT_EQ((*loaded)->item_vectors, m->item_vectors);
+  EXPECT_EQ((*loaded)->RowOf(105), 5);
+  ASSERT_NE((*loaded)->entity("genre:horror"), nullptr);
+  EXPECT_EQ((*ListModels(dir)).size(), 2u);
+  EXPECT_EQ((*LoadModel(dir, "v1"))->version, "v1");
+  EXPECT_EQ(LoadModel(dir, "v9").status().code(), absl::StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace chatrec::model

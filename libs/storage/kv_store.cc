@@ -1,0 +1,181 @@
+#include "libs/storage/kv_store.h"
+
+#include <google/protobuf/message_lite.h>
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/db_ttl.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+
+namespace chatrec::storage {
+namespace {
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(std::string(what), ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return absl::UnavailableError(msg);
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return absl::FailedPreconditionError(absl::StrCat(msg, " (is another process using this store?)"));
+  }
+  return absl::InternalError(msg);
+}
+
+}  // namespace
+
+KvStore::Batch::Batch() = default;
+KvStore::Batch::~Batch() = default;
+KvStore::Batch::Batch(Batch&&) noexcept = default;
+
+void KvStore::Batch::Put(std::string_view cf, std::string_view key, std::string_view value) {
+  ops_.push_back({std::string(cf), std::string(key), std::string(value), false});
+}
+void KvStore::Batch::PutProto(std::string_view cf, std::string_view key,
+                              const google::protobuf::MessageLite& m) {
+  ops_.push_back({std::string(cf), std::string(key), m.SerializeAsString(), false});
+}
+void KvStore::Batch::Delete(std::string_view cf, std::string_view key) {
+  ops_.push_back({std::string(cf), std::string(key), {}, true});
+}
+size_t KvStore::Batch::count() const { return ops_.size(); }
+
+absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const KvStoreOptions& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("KvStore: empty path");
+  if (options.read_only && !std::filesystem::exists(options.path + "/CURRENT")) {
+    return absl::NotFoundError(absl::StrCat("store ", options.path,
+                                            " does not exist; run `chatrec import` (and `chatrec train`) first"));
+  }
+  if (!options.read_only) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.path, ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot create ", options.path, ": ", ec.message()));
+  }
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.keep_log_file_num = 3;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options));
+  for (const auto& cf : options.column_families) {
+    descriptors.emplace_back(cf, rocksdb::ColumnFamilyOptions(db_options));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s;
+  if (options.ttl_seconds > 0) {
+    rocksdb::DBWithTTL* ttl_db = nullptr;
+    std::vector<int32_t> ttls(descriptors.size(), options.ttl_seconds);
+    s = rocksdb::DBWithTTL::Open(db_options, options.path, descriptors, &handles, &ttl_db, ttls,
+                                 options.read_only);
+    db = ttl_db;
+  } else if (options.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, options.path, descriptors, &handles, &db);
+  } else {
+    s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db);
+  }
+  if (!s.ok()) return FromRocks(s, absl::StrCat("opening ", options.path));
+  return std::unique_ptr<KvStore>(new KvStore(options, db, std::move(handles)));
+}
+
+KvStore::KvStore(KvStoreOptions options, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : options_(std::move(options)), db_(db), handles_(std::move(handles)) {}
+
+KvStore::~KvStore() {
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  if (!options_.read_only) db_->SyncWAL();
+  delete db_;
+}
+
+absl::StatusOr<rocksdb::ColumnFamilyHandle*> KvStore::Cf(std::string_view name) const {
+  if (name.empty() || name == rocksdb::kDefaultColumnFamilyName) return handles_[0];
+  for (size_t i = 0; i < options_.column_families.size(); ++i) {
+    if (options_.column_families[i] == name) return handles_[i + 1];
+  }
+  return absl::InternalError(absl::StrCat("unknown column family '", std::string(name), "' in ", options_.path));
+}
+
+absl::Status KvStore::Put(std::string_view cf, std::string_view key, std::string_view value) {
+  Batch b;
+  b.Put(cf, key, value);
+  return Write(b);
+}
+
+absl::Status KvStore::PutProto(std::string_view cf, std::string_view key,
+                               const google::protobuf::MessageLite& m) {
+  return Put(cf, key, m.SerializeAsString());
+}
+
+absl::Status KvStore::Delete(std::string_view cf, std::string_view key) {
+  Batch b;
+  b.Delete(cf, key);
+  return Write(b);
+}
+
+absl::StatusOr<std::string> KvStore::Get(std::string_view cf, std::string_view key) const {
+  auto h = Cf(cf);
+  if (!h.ok()) return h.status();
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), *h, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return absl::NotFoundError("key not found");
+  if (!s.ok()) return FromRocks(s, "get");
+  return value;
+}
+
+absl::StatusOr<bool> KvStore::GetProto(std::string_view cf, std::string_view key,
+                                       google::protobuf::MessageLite* out) const {
+  auto v = Get(cf, key);
+  if (absl::IsNotFound(v.status())) return false;
+  if (!v.ok()) return v.status();
+  if (!out->ParseFromString(*v)) {
+    return absl::DataLossError(absl::StrCat("cannot parse ", out->GetTypeName(), " in ", options_.path));
+  }
+  return true;
+}
+
+absl::Status KvStore::Write(const Batch& batch) {
+  if (options_.read_only) return absl::FailedPreconditionError("store is open read-only");
+  rocksdb::WriteBatch wb;
+  for (const auto& op : batch.ops_) {
+    auto h = Cf(op.cf);
+    if (!h.ok()) return h.status();
+    rocksdb::Status s = op.is_delete ? wb.Delete(*h, op.key) : wb.Put(*h, op.key, op.value);
+    if (!s.ok()) return FromRocks(s, "batch");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  return FromRocks(db_->Write(wo, &wb), "write");
+}
+
+absl::Status KvStore::Scan(std::string_view cf, std::string_view prefix, const ScanFn& fn,
+                           std::string_view start) const {
+  auto h = Cf(cf);
+  if (!h.ok()) return h.status();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), *h));
+  std::string_view seek = start.empty() ? prefix : start;
+  for (it->Seek(rocksdb::Slice(seek.data(), seek.size())); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    std::string_view key(k.data(), k.size());
+    if (key.substr(0, prefix.size()) != prefix) break;
+    rocksdb::Slice v = it->value();
+    if (!fn(key, std::string_view(v.data(), v.size()))) break;
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+absl::Status KvStore::Flush() {
+  if (options_.read_only) return absl::OkStatus();
+  rocksdb::FlushOptions fo;
+  for (auto* h : handles_) {
+    rocksdb::Status s = db_->Flush(fo, h);
+    if (!s.ok()) return FromRocks(s, "flush");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace chatrec::storage

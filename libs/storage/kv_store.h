@@ -1,0 +1,95 @@
+// KvStore: the one way Chat-Rec code talks to RocksDB. Column families, synced
+// atomic batches, prefix scans, protobuf values and optional TTL.
+// Thread-safe: all methods may be called concurrently (RocksDB is).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace google::protobuf {
+class MessageLite;
+}
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace chatrec::storage {
+
+struct KvStoreOptions {
+  std::string path;
+  // Column families besides "default". Opening creates missing ones (not when read-only).
+  std::vector<std::string> column_families;
+  bool read_only = false;
+  // > 0: records older than this many seconds may be dropped by compaction (sessions).
+  int32_t ttl_seconds = 0;
+  // Sync the WAL on every write. Off only trades durability for speed (documented option).
+  bool sync = true;
+};
+
+class KvStore {
+ public:
+  // A set of writes applied atomically by KvStore::Write.
+  class Batch {
+   public:
+    Batch();
+    ~Batch();
+    Batch(Batch&&) noexcept;
+    void Put(std::string_view cf, std::string_view key, std::string_view value);
+    void PutProto(std::string_view cf, std::string_view key, const google::protobuf::MessageLite& m);
+    void Delete(std::string_view cf, std::string_view key);
+    size_t count() const;
+
+   private:
+    friend class KvStore;
+    struct Op {
+      std::string cf, key, value;
+      bool is_delete;
+    };
+    std::vector<Op> ops_;
+  };
+
+  static absl::StatusOr<std::unique_ptr<KvStore>> Open(const KvStoreOptions& options);
+  ~KvStore();
+
+  absl::Status Put(std::string_view cf, std::string_view key, std::string_view value);
+  absl::Status PutProto(std::string_view cf, std::string_view key, const google::protobuf::MessageLite& m);
+  // NotFound if the key is absent.
+  absl::StatusOr<std::string> Get(std::string_view cf, std::string_view key) const;
+  // Returns false if absent; DataLoss if the stored bytes do not parse.
+  absl::StatusOr<bool> GetProto(std::string_view cf, std::string_view key,
+                                google::protobuf::MessageLite* out) const;
+  absl::Status Delete(std::string_view cf, std::string_view key);
+  // Applies every write in `batch` or none; synced when the store is.
+  absl::Status Write(const Batch& batch);
+
+  // Calls fn(key, value) for keys starting with `prefix`, from `start` (>= prefix) on,
+  // in key order, until fn returns false.
+  using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
+  absl::Status Scan(std::string_view cf, std::string_view prefix, const ScanFn& fn,
+                    std::string_view start = {}) const;
+
+  // Flushes memtables to SST files (used on graceful shutdown).
+  absl::Status Flush();
+  const std::string& path() const { return options_.path; }
+  bool read_only() const { return options_.read_only; }
+
+ private:
+  KvStore(KvStoreOptions options, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  absl::StatusOr<rocksdb::ColumnFamilyHandle*> Cf(std::string_view name) const;
+
+  KvStoreOptions options_;
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace chatrec::storage

@@ -1,0 +1,90 @@
+#include "libs/storage/kv_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "chatrec/internal/store.pb.h"
+#include "libs/storage/key_codec.h"
+
+namespace chatrec::storage {
+namespace {
+
+class KvStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("kvstore_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(KvStoreTest, PutGetAcrossReopen) {
+  {
+    auto store = KvStore::Open({.path = dir_, .column_families = {"items"}});
+    ASSERT_TRUE(store.ok()) << store.status();
+    chatrec::internal::ItemRecord item;
+    item.set_id(7);
+    item.set_title("Fargo (1996)");
+    ASSERT_TRUE((*store)->PutProto("items", keys::I64Key(7), item).ok());
+  }
+  auto store = KvStore::Open({.path = dir_, .column_families = {"items"}, .read_only = true});
+  ASSERT_TRUE(store.ok()) << store.status();
+  chatrec::internal::ItemRecord item;
+  auto found = (*store)->GetProto("items", keys::I64Key(7), &item);
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(*found);
+  EXPECT_EQ(item.title(), "Fargo (1996)");
+  EXPECT_FALSE(*(*store)->GetProto("items", keys::I64Key(8), &item));
+  EXPECT_EQ((*store)->Put("items", "x", "y").code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(KvStoreTest, ReadOnlyOpenOfMissingStoreSaysWhatToRun) {
+  auto store = KvStore::Open({.path = dir_, .read_only = true});
+  ASSERT_EQ(store.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(store.status().message().find("chatrec import"), std::string::npos);
+}
+
+TEST_F(KvStoreTest, ScanFollowsKeyOrderWithinPrefix) {
+  auto store = *KvStore::Open({.path = dir_, .column_families = {"events"}});
+  KvStore::Batch batch;
+  for (int64_t t : {30, -5, 10}) {
+    std::string key = keys::StringKey("u1");
+    keys::AppendI64(&key, t);
+    batch.Put("events", key, std::to_string(t));
+  }
+  batch.Put("events", keys::StringKey("u10"), "other user");
+  ASSERT_TRUE(store->Write(batch).ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE(store->Scan("events", keys::StringKey("u1"), [&](std::string_view, std::string_view v) {
+                     seen.emplace_back(v);
+                     return true;
+                   }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"-5", "10", "30"}));
+}
+
+TEST_F(KvStoreTest, BatchWithUnknownColumnFamilyWritesNothing) {
+  auto store = *KvStore::Open({.path = dir_, .column_families = {"a"}});
+  KvStore::Batch batch;
+  batch.Put("a", "k", "v");
+  batch.Put("nope", "k", "v");
+  EXPECT_FALSE(store->Write(batch).ok());
+  EXPECT_TRUE(absl::IsNotFound(store->Get("a", "k").status()));
+}
+
+TEST(KeyCodecTest, SignedKeysSortNumerically) {
+  EXPECT_LT(keys::I64Key(-1), keys::I64Key(0));
+  EXPECT_LT(keys::I64Key(2), keys::I64Key(256));
+  std::string_view in;
+  std::string k = keys::I64Key(-42);
+  in = k;
+  int64_t v;
+  ASSERT_TRUE(keys::ReadI64(&in, &v));
+  EXPECT_EQ(v, -42);
+}
+
+}  // namespace
+}  // namespace chatrec::storage
