@@ -38,7 +38,7 @@ float RelationWeight(const std::string& relation) {
   return 0.1f;  // distributor and anything new
 }
 
-std::vector<float> NeedVector(const Model& model, absl::Span<const v1::WeightedEntity> need) {
+std::vector<float> NeedVector(const Model& model, const Entities& need) {
   std::vector<float> q(model.dim, 0.f);
   for (const auto& e : need) {
     if (const float* v = model.entity(e.entity_id())) Axpy(e.weight(), v, &q);
@@ -47,7 +47,7 @@ std::vector<float> NeedVector(const Model& model, absl::Span<const v1::WeightedE
 }
 
 std::vector<float> KgVector(const Model& model, const catalog::Catalog& catalog,
-                            absl::Span<const v1::WeightedEntity> context) {
+                            const Entities& context) {
   std::vector<float> h(model.dim, 0.f);
   for (const auto& e : context) {
     int64_t item_id = catalog::ItemIdFromEntity(e.entity_id());
@@ -72,7 +72,7 @@ std::vector<float> KgVector(const Model& model, const catalog::Catalog& catalog,
 }
 
 FoldedQuery Fold(const Model& model, const catalog::Catalog& catalog, absl::Span<const float> user,
-                 absl::Span<const v1::WeightedEntity> need, absl::Span<const v1::WeightedEntity> context) {
+                 const Entities& need, const Entities& context) {
   FoldedQuery f;
   const int d = model.dim;
   std::vector<float> u(d, 0.f);

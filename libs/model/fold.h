@@ -12,6 +12,8 @@
 
 namespace chatrec::model {
 
+using Entities = google::protobuf::RepeatedPtrField<v1::WeightedEntity>;
+
 struct FoldedQuery {
   std::vector<float> user;  // Aᵀu (zero if no user vector)
   std::vector<float> need;  // Bᵀq
@@ -21,17 +23,17 @@ struct FoldedQuery {
 };
 
 // Instant need q: Σ weight · embedding(entity) over the dialogue's entities.
-std::vector<float> NeedVector(const Model& model, absl::Span<const v1::WeightedEntity> need);
+std::vector<float> NeedVector(const Model& model, const Entities& need);
 
 // KG context h: each entity's neighbourhood one hop out, weighted by relation
 // (director > cast, writer > genre, subject > distributor). Items contribute their
 // own embedding and their neighbours'; other entities their embedding.
 std::vector<float> KgVector(const Model& model, const catalog::Catalog& catalog,
-                            absl::Span<const v1::WeightedEntity> context);
+                            const Entities& context);
 
 // `user` may be empty (new user, or a vector from another model version).
 FoldedQuery Fold(const Model& model, const catalog::Catalog& catalog, absl::Span<const float> user,
-                 absl::Span<const v1::WeightedEntity> need, absl::Span<const v1::WeightedEntity> context);
+                 const Entities& need, const Entities& context);
 
 // Per-term contributions of one item row under a folded query.
 v1::ScoreBreakdown Breakdown(const Model& model, const FoldedQuery& q, int32_t row);

@@ -51,7 +51,7 @@ TEST(ModelTest, TrainedModelSeparatesTasteGroupsAndFoldsInNewUsers) {
   Accumulate(*m, 0, *SignalOf(v1::EVENT_TYPE_LIKE, 0), &s);
   auto u = EncodeUser(*m, s);
   ASSERT_EQ(u.size(), 4u);
-  auto q = Fold(*m, *catalog, u, {}, {});
+  auto q = Fold(*m, *catalog, u, Entities(), Entities());
   EXPECT_TRUE(q.user_used);
   float comedy = Breakdown(*m, q, 3).user(), horror = Breakdown(*m, q, 7).user();
   EXPECT_GT(comedy, horror);
@@ -66,7 +66,9 @@ TEST(ModelTest, NeedVectorFollowsGenreEntity) {
   v1::WeightedEntity horror;
   horror.set_entity_id("genre:horror");
   horror.set_weight(1);
-  auto q = Fold(*m, *catalog, {}, {horror}, {});
+  Entities need;
+  *need.Add() = horror;
+  auto q = Fold(*m, *catalog, {}, need, Entities());
   EXPECT_FALSE(q.user_used);
   EXPECT_GT(Breakdown(*m, q, 6).need(), Breakdown(*m, q, 1).need());
   // The breakdown's terms add up to the folded score.

@@ -1,0 +1,254 @@
+#include "libs/events/event_store.h"
+
+#include <cmath>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "libs/common/status_macros.h"
+#include "libs/common/time.h"
+#include "libs/storage/key_codec.h"
+
+namespace chatrec::events {
+namespace {
+
+using storage::KvStore;
+namespace keys = storage::keys;
+
+constexpr double kPopularityHalfLifeMs = 7.0 * 24 * 3600 * 1000;
+constexpr int kLikedCap = 50, kRejectedCap = 200, kSeenCap = 2000;
+
+const std::vector<std::string>& Cfs() {
+  static const std::vector<std::string> kCfs = {"events", "event_ids", "users", "items"};
+  return kCfs;
+}
+
+std::string EventKey(const v1::Event& e) {
+  std::string k = keys::StringKey(e.user_id());
+  keys::AppendI64(&k, e.timestamp_ms());
+  keys::AppendString(&k, e.event_id());
+  return k;
+}
+
+std::string EventIdKey(const std::string& user, const std::string& event_id) {
+  return keys::StringKey(user) + event_id;
+}
+
+bool IsPositive(const v1::Event& e) {
+  switch (e.type()) {
+    case v1::EVENT_TYPE_LIKE:
+    case v1::EVENT_TYPE_ACCEPT:
+    case v1::EVENT_TYPE_WATCH:
+    case v1::EVENT_TYPE_CLICK:
+      return true;
+    case v1::EVENT_TYPE_RATING:
+      return e.rating() >= 4;
+    default:
+      return false;
+  }
+}
+
+bool IsNegative(const v1::Event& e) {
+  return e.type() == v1::EVENT_TYPE_DISLIKE || e.type() == v1::EVENT_TYPE_REJECT ||
+         (e.type() == v1::EVENT_TYPE_RATING && e.rating() <= 2);
+}
+
+void UpdateSummary(const v1::Event& e, internal::UserSummary* s) {
+  s->set_event_count(s->event_count() + 1);
+  (*s->mutable_counts_by_type())[v1::EventType_Name(e.type())] += 1;
+  s->set_last_event_ms(std::max(s->last_event_ms(), e.timestamp_ms()));
+  if (IsPositive(e)) PushRecent(s->mutable_liked_item_ids(), e.item_id(), kLikedCap);
+  if (e.type() == v1::EVENT_TYPE_REJECT || e.type() == v1::EVENT_TYPE_DISLIKE) {
+    PushRecent(s->mutable_rejected_item_ids(), e.item_id(), kRejectedCap);
+  }
+  if (e.type() != v1::EVENT_TYPE_IMPRESSION && e.type() != v1::EVENT_TYPE_CLICK) {
+    PushRecent(s->mutable_seen_item_ids(), e.item_id(), kSeenCap);
+  }
+}
+
+void UpdateItemStats(const v1::Event& e, internal::ItemStats* s) {
+  s->set_events(s->events() + 1);
+  if (IsNegative(e)) s->set_negatives(s->negatives() + 1);
+  if (!IsPositive(e)) return;
+  s->set_positives(s->positives() + 1);
+  // Exponential decay to the newest event time seen for the item.
+  int64_t t = std::max(e.timestamp_ms(), s->decayed_at_ms());
+  double decay = std::exp2(-static_cast<double>(t - s->decayed_at_ms()) / kPopularityHalfLifeMs);
+  double contribution = std::exp2(-static_cast<double>(t - e.timestamp_ms()) / kPopularityHalfLifeMs);
+  s->set_decayed_popularity(s->decayed_popularity() * decay + contribution);
+  s->set_decayed_at_ms(t);
+}
+
+}  // namespace
+
+void PushRecent(google::protobuf::RepeatedField<int64_t>* list, int64_t item_id, int cap) {
+  std::vector<int64_t> v;
+  v.reserve(list->size() + 1);
+  v.push_back(item_id);
+  for (int64_t x : *list) {
+    if (x != item_id && static_cast<int>(v.size()) < cap) v.push_back(x);
+  }
+  list->Clear();
+  list->Add(v.begin(), v.end());
+}
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOptions& o) {
+  ASSIGN_OR_RETURN(auto kv, KvStore::Open({.path = o.path, .column_families = Cfs(), .read_only = o.read_only,
+                                           .sync = o.sync}));
+  return std::unique_ptr<EventStore>(new EventStore(std::move(kv)));
+}
+
+absl::StatusOr<AppendResult> EventStore::Append(absl::Span<const v1::Event> events, const SummaryUpdater& updater) {
+  Pending p{events, &updater};
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.push_back(&p);
+  while (!p.done) {
+    if (leader_active_) {
+      cv_.wait(lock);
+      continue;
+    }
+    // Become the leader: take everything queued so far and commit it in one batch.
+    leader_active_ = true;
+    std::vector<Pending*> group(queue_.begin(), queue_.end());
+    queue_.clear();
+    lock.unlock();
+    CommitGroup(group);
+    lock.lock();
+    leader_active_ = false;
+    for (Pending* g : group) g->done = true;
+    cv_.notify_all();
+  }
+  return p.result;
+}
+
+void EventStore::CommitGroup(std::vector<Pending*>& group) {
+  KvStore::Batch batch;
+  absl::flat_hash_map<std::string, internal::UserSummary> summaries;
+  absl::flat_hash_map<int64_t, internal::ItemStats> items;
+  absl::flat_hash_set<std::string> new_ids;
+  absl::Status status;
+  for (Pending* p : group) {
+    AppendResult r;
+    for (const v1::Event& e : p->events) {
+      std::string id_key = EventIdKey(e.user_id(), e.event_id());
+      if (new_ids.contains(id_key)) {
+        ++r.duplicates;
+        continue;
+      }
+      auto existing = kv_->Get("event_ids", id_key);
+      if (existing.ok()) {
+        ++r.duplicates;
+        continue;
+      }
+      if (!absl::IsNotFound(existing.status())) {
+        status = existing.status();
+        break;
+      }
+      new_ids.insert(id_key);
+      auto sit = summaries.find(e.user_id());
+      if (sit == summaries.end()) {
+        auto loaded = GetSummary(e.user_id());
+        if (!loaded.ok()) {
+          status = loaded.status();
+          break;
+        }
+        sit = summaries.emplace(e.user_id(), std::move(*loaded)).first;
+      }
+      UpdateSummary(e, &sit->second);
+      if (*p->updater) (*p->updater)(e, &sit->second);
+      auto iit = items.find(e.item_id());
+      if (iit == items.end()) {
+        auto loaded = GetItemStats(e.item_id());
+        if (!loaded.ok()) {
+          status = loaded.status();
+          break;
+        }
+        iit = items.emplace(e.item_id(), std::move(*loaded)).first;
+      }
+      UpdateItemStats(e, &iit->second);
+      std::string key = EventKey(e);
+      batch.PutProto("events", key, e);
+      batch.Put("event_ids", id_key, key);
+      ++r.recorded;
+    }
+    p->result = r;
+    if (!status.ok()) break;
+  }
+  if (status.ok()) {
+    for (const auto& [user, s] : summaries) batch.PutProto("users", keys::StringKey(user), s);
+    for (const auto& [item, s] : items) batch.PutProto("items", keys::I64Key(item), s);
+    if (batch.count() > 0) status = kv_->Write(batch);
+  }
+  if (!status.ok()) {
+    for (Pending* p : group) p->result = status;
+  }
+}
+
+absl::StatusOr<internal::UserSummary> EventStore::GetSummary(const std::string& user_id) const {
+  internal::UserSummary s;
+  ASSIGN_OR_RETURN(bool found, kv_->GetProto("users", keys::StringKey(user_id), &s));
+  (void)found;
+  return s;
+}
+
+absl::Status EventStore::PutSummary(const std::string& user_id, const internal::UserSummary& summary) {
+  return kv_->PutProto("users", keys::StringKey(user_id), summary);
+}
+
+absl::StatusOr<internal::ItemStats> EventStore::GetItemStats(int64_t item_id) const {
+  internal::ItemStats s;
+  ASSIGN_OR_RETURN(bool found, kv_->GetProto("items", keys::I64Key(item_id), &s));
+  (void)found;
+  return s;
+}
+
+absl::Status EventStore::ScanUser(const std::string& user_id, int64_t since_ms, int64_t until_ms,
+                                  const std::string& resume_key, const EventFn& fn) const {
+  std::string prefix = keys::StringKey(user_id);
+  std::string start = prefix;
+  if (since_ms != 0) keys::AppendI64(&start, since_ms);
+  if (!resume_key.empty() && resume_key > start) start = resume_key + '\0';  // strictly after
+  absl::Status parse;
+  RETURN_IF_ERROR(kv_->Scan("events", prefix, [&](std::string_view key, std::string_view value) {
+    v1::Event e;
+    if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse = absl::DataLossError("corrupt event record");
+      return false;
+    }
+    if (until_ms != 0 && e.timestamp_ms() >= until_ms) return false;
+    return fn(std::string(key), e);
+  }, start));
+  return parse;
+}
+
+absl::Status EventStore::ScanAll(const EventFn& fn) const {
+  return kv_->Scan("events", "", [&](std::string_view key, std::string_view value) {
+    v1::Event e;
+    if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    return fn(std::string(key), e);
+  });
+}
+
+absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
+  // Serialised with appends, so no event of the user can slip in half-way.
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !leader_active_; });
+  leader_active_ = true;
+  lock.unlock();
+  KvStore::Batch batch;
+  int64_t n = 0;
+  absl::Status s = ScanUser(user_id, 0, 0, "", [&](const std::string& key, const v1::Event& e) {
+    batch.Delete("events", key);
+    batch.Delete("event_ids", EventIdKey(user_id, e.event_id()));
+    ++n;
+    return true;
+  });
+  batch.Delete("users", keys::StringKey(user_id));
+  if (s.ok()) s = kv_->Write(batch);
+  lock.lock();
+  leader_active_ = false;
+  cv_.notify_all();
+  if (!s.ok()) return s;
+  return n;
+}
+
+}  // namespace chatrec::events

@@ -1,0 +1,28 @@
+// Callback-API handler helper: runs `fn` (returning absl::Status) and finishes
+// the call with the mapped status; library exceptions stop here as INTERNAL.
+#pragma once
+
+#include <grpcpp/support/server_callback.h>
+#include <grpcpp/server_context.h>
+
+#include <exception>
+#include <string>
+
+#include "libs/server/status.h"
+
+namespace chatrec::server {
+
+template <typename Fn>
+grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn&& fn) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::Status status;
+  try {
+    status = fn();
+  } catch (const std::exception& e) {
+    status = absl::InternalError(std::string("unexpected error: ") + e.what());
+  }
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace chatrec::server

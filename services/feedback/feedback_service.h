@@ -1,0 +1,29 @@
+// gRPC layer of the feedback service: unpacks requests, calls FeedbackCore,
+// maps statuses. No logic lives here.
+#pragma once
+
+#include "chatrec/v1/feedback.grpc.pb.h"
+#include "services/feedback/feedback_core.h"
+
+namespace chatrec::feedback {
+
+class FeedbackServiceImpl final : public v1::FeedbackService::CallbackService {
+ public:
+  explicit FeedbackServiceImpl(FeedbackCore* core) : core_(core) {}
+
+  grpc::ServerUnaryReactor* Record(grpc::CallbackServerContext* ctx, const v1::RecordRequest* req,
+                                   v1::RecordResponse* resp) override;
+  grpc::ServerReadReactor<v1::Event>* RecordStream(grpc::CallbackServerContext* ctx,
+                                                   v1::RecordResponse* resp) override;
+  grpc::ServerUnaryReactor* GetHistory(grpc::CallbackServerContext* ctx, const v1::GetHistoryRequest* req,
+                                       v1::GetHistoryResponse* resp) override;
+  grpc::ServerUnaryReactor* GetUserState(grpc::CallbackServerContext* ctx, const v1::GetUserStateRequest* req,
+                                         v1::UserState* resp) override;
+  grpc::ServerUnaryReactor* DeleteUser(grpc::CallbackServerContext* ctx, const v1::DeleteUserRequest* req,
+                                       v1::DeleteUserResponse* resp) override;
+
+ private:
+  FeedbackCore* core_;
+};
+
+}  // namespace chatrec::feedback

@@ -1,0 +1,34 @@
+// chatrec-feedback: durable behaviour histories and online user state.
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "libs/catalog/catalog_store.h"
+#include "libs/server/server.h"
+#include "libs/storage/layout.h"
+#include "services/feedback/feedback_service.h"
+
+ABSL_FLAG(std::string, store_dir, "var", "Root of the stores (catalog, model, feedback)");
+ABSL_FLAG(bool, sync, true, "Sync the WAL before acknowledging (false trades durability for speed)");
+ABSL_FLAG(int, model_poll_ms, 5000, "How often to look for a new model version (0: never)");
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  using namespace chatrec;
+  auto server = server::Server::Create(server::ServerOptionsFromFlags("feedback", 50054, 9464));
+  if (!server.ok()) return std::fprintf(stderr, "%s\n", server.status().ToString().c_str()), 1;
+  storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
+  auto catalog = catalog::LoadCatalog(layout.catalog());
+  if (!catalog.ok()) return std::fprintf(stderr, "%s\n", catalog.status().ToString().c_str()), 1;
+  auto models = model::ModelWatcher::Create(layout.model(), **catalog,
+                                            std::chrono::milliseconds(absl::GetFlag(FLAGS_model_poll_ms)));
+  if (!models.ok()) return std::fprintf(stderr, "%s\n", models.status().ToString().c_str()), 1;
+  auto store = events::EventStore::Open({.path = layout.feedback(), .sync = absl::GetFlag(FLAGS_sync)});
+  if (!store.ok()) return std::fprintf(stderr, "%s\n", store.status().ToString().c_str()), 1;
+
+  feedback::FeedbackCore core({.catalog = catalog->get(), .models = models->get(), .store = store->get()});
+  feedback::FeedbackServiceImpl service(&core);
+  (*server)->AddService(&service, "chatrec.v1.FeedbackService");
+  auto status = (*server)->Run([&] { (void)core.Flush(); });
+  return status.ok() ? 0 : 1;
+}

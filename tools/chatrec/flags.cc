@@ -1,0 +1,19 @@
+// Flags shared by several subcommands.
+#include "tools/chatrec/flags.h"
+
+#include <cstdlib>
+
+ABSL_FLAG(std::string, data_dir, "", "Data sets root (default: $CHATREC_DATA, else ../shared/data)");
+ABSL_FLAG(std::string, store_dir, "var", "Root of the stores (catalog, model, feedback, dialogue)");
+ABSL_FLAG(bool, json, false, "Print JSON instead of text");
+
+namespace chatrec::cli {
+
+std::string DataDir() {
+  std::string d = absl::GetFlag(FLAGS_data_dir);
+  if (!d.empty()) return d;
+  if (const char* env = std::getenv("CHATREC_DATA"); env && *env) return env;
+  return "../shared/data";
+}
+
+}  // namespace chatrec::cli

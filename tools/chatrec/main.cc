@@ -1,0 +1,43 @@
+// chatrec: the command-line tool. `chatrec help` lists the subcommands.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "tools/chatrec/commands.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "chatrec <command> [flags]\n"
+    "  import   load MovieLens 100K and its DBpedia KG into the stores (--data_dir, --store_dir)\n"
+    "  train    train a new model version from the stored histories (--dim, --iterations, --seed)\n"
+    "  models   list model versions with their metrics\n"
+    "  chat     talk to the dialogue service (--dialogue HOST:PORT --user ID [--json]); one turn per input line\n"
+    "  health   check a service's gRPC health (--target HOST:PORT [--service NAME])\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  if (argc < 2 || std::strcmp(argv[1], "help") == 0 || std::strcmp(argv[1], "--help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  // Flags are parsed with the command word removed.
+  std::vector<char*> rest = {argv[0]};
+  for (int i = 2; i < argc; ++i) rest.push_back(argv[i]);
+  std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(rest.size()), rest.data());
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  using namespace chatrec::cli;
+  if (command == "import") return ImportCommand(args);
+  if (command == "train") return TrainCommand(args);
+  if (command == "models") return ModelsCommand(args);
+  if (command == "chat") return ChatCommand(args);
+  if (command == "health") return HealthCommand(args);
+  std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}
