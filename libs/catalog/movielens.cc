@@ -83,6 +83,62 @@ constexpr KgColumn kKgColumns[] = {
     {"subject", "subject", "subject:", chatrec::v1::ENTITY_TYPE_SUBJECT},
 };
 
+// DBpedia's `starring` is empty for many famous films (Toy Story, Forrest Gump),
+// but their abstracts say "... directed by Robert Zemeckis and stars Tom Hanks".
+// Adds person facts for known people named in an abstract sentence after a cue
+// word, so that "something with Tom Hanks" finds them. Returns the facts added.
+int64_t AddFactsFromAbstracts(CatalogContents* catalog) {
+  absl::flat_hash_map<std::string, std::string> person_by_name;  // normalised name -> entity id
+  for (const auto& e : catalog->entities) {
+    if (e.type() != chatrec::v1::ENTITY_TYPE_PERSON) continue;
+    std::string norm = NormalizeForMatch(e.name());
+    if (norm.find(' ') == std::string::npos) continue;  // one-word names match too much
+    person_by_name.emplace(norm, e.id());
+  }
+  struct Cue {
+    const char* word;
+    const char* relation;
+  };
+  static const Cue kCues[] = {{"star", "starring"}, {"voice", "starring"}, {"cast", "starring"},
+                              {"direct", "director"}, {"written", "writer"}, {"screenplay", "writer"}};
+  int64_t added = 0;
+  for (auto& item : catalog->items) {
+    if (item.abstract().empty()) continue;
+    absl::flat_hash_set<std::string> linked;
+    for (const auto& f : item.facts()) linked.insert(f.entity_id());
+    for (const auto& sentence : SplitFields(item.abstract(), '.')) {
+      std::vector<std::string> words = SplitFields(NormalizeForMatch(sentence), ' ');
+      for (size_t i = 0; i < words.size(); ++i) {
+        for (size_t n = 3; n >= 2; --n) {
+          if (i + n > words.size()) continue;
+          std::string name = words[i];
+          for (size_t j = 1; j < n; ++j) name += " " + words[i + j];
+          auto it = person_by_name.find(name);
+          if (it == person_by_name.end() || linked.contains(it->second)) continue;
+          // The nearest cue word before the name decides the relation.
+          const char* relation = nullptr;
+          for (size_t b = i; b-- > 0 && !relation;) {
+            for (const Cue& cue : kCues) {
+              if (words[b].rfind(cue.word, 0) == 0) {
+                relation = cue.relation;
+                break;
+              }
+            }
+          }
+          if (!relation) continue;
+          auto* fact = item.add_facts();
+          fact->set_relation(relation);
+          fact->set_entity_id(it->second);
+          linked.insert(it->second);
+          ++added;
+          break;
+        }
+      }
+    }
+  }
+  return added;
+}
+
 }  // namespace
 
 void ParseMovieLensTitle(const std::string& title, std::string* name, int* year,
@@ -256,6 +312,7 @@ absl::StatusOr<MovieLensData> LoadMovieLens(const std::string& ml_dir, const std
       }
     }
   }
+  if (!kg_dir.empty()) data.kg_facts_from_abstracts = AddFactsFromAbstracts(&data.catalog);
   report(2, 4, "knowledge graph");
 
   // Users.
@@ -313,6 +370,8 @@ absl::StatusOr<MovieLensData> LoadMovieLens(const std::string& ml_dir, const std
       continue;
     }
     data.ratings.push_back({uid, item, static_cast<int>(rating), ts});
+    auto& rec = data.catalog.items[item_index[item]];
+    rec.set_popularity(rec.popularity() + 1);
     if (n % 20000 == 0) report(3, 4, "ratings");
   }
   report(4, 4, "ratings");

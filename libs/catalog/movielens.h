@@ -32,6 +32,7 @@ struct MovieLensData {
   std::vector<SkippedLine> skipped;
   int64_t kg_items_linked = 0;
   int64_t kg_facts = 0;
+  int64_t kg_facts_from_abstracts = 0;  // people named in abstracts next to a cue word
 };
 
 // "Shawshank Redemption, The (1994)" -> name "The Shawshank Redemption", year 1994;

@@ -1,6 +1,7 @@
 #include "libs/model/fold.h"
 
 #include <cmath>
+#include <map>
 
 namespace chatrec::model {
 namespace {
@@ -56,17 +57,23 @@ std::vector<float> KgVector(const Model& model, const catalog::Catalog& catalog,
       if (const float* v = model.entity(e.entity_id())) Axpy(e.weight(), v, &h);
       continue;
     }
-    // An item: its neighbours, normalised so that an item with many facts does not dominate.
-    std::vector<float> hop(model.dim, 0.f);
-    float total = 0;
+    // An item: the mean embedding of its neighbours under each relation, mixed by
+    // relation weight, so that sixteen broad subject categories do not outvote
+    // the one director.
+    std::map<std::string, std::pair<std::vector<float>, int>> by_relation;
     for (const auto& fact : catalog.item(row).facts()) {
       const float* v = model.entity(fact.entity_id());
       if (v == nullptr) continue;
-      float w = RelationWeight(fact.relation());
-      Axpy(w, v, &hop);
-      total += w;
+      auto& [sum, n] = by_relation[fact.relation()];
+      if (sum.empty()) sum.assign(model.dim, 0.f);
+      Axpy(1.f, v, &sum);
+      ++n;
     }
-    if (total > 0) Axpy(e.weight() / total, hop.data(), &h);
+    float total = 0;
+    for (const auto& [relation, acc] : by_relation) total += RelationWeight(relation);
+    for (const auto& [relation, acc] : by_relation) {
+      Axpy(e.weight() * RelationWeight(relation) / (total * acc.second), acc.first.data(), &h);
+    }
   }
   return h;
 }

@@ -73,8 +73,9 @@ int ImportCommand(const std::vector<std::string>&) {
 
   const auto& meta = data->catalog.meta;
   std::printf("imported %s into %s\n", meta.dataset().c_str(), layout.root.c_str());
-  std::printf("  items      %lld (%lld linked to DBpedia, %lld KG facts)\n", static_cast<long long>(meta.items()),
-              static_cast<long long>(data->kg_items_linked), static_cast<long long>(data->kg_facts));
+  std::printf("  items      %lld (%lld linked to DBpedia, %lld KG facts + %lld people found in abstracts)\n",
+              static_cast<long long>(meta.items()), static_cast<long long>(data->kg_items_linked),
+              static_cast<long long>(data->kg_facts), static_cast<long long>(data->kg_facts_from_abstracts));
   std::printf("  entities   %lld\n", static_cast<long long>(meta.entities()));
   std::printf("  users      %lld\n", static_cast<long long>(meta.users()));
   std::printf("  ratings    %zu read, %d new, %d already stored\n", data->ratings.size(), total.recorded,

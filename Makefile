@@ -1,0 +1,44 @@
+# Chat-Rec: two commands do everything on a fresh Debian 12 machine.
+#   make demo   install packages, build, import MovieLens 100K, train, run a conversation
+#   make test   install packages, build, run every test (unit + integration)
+BUILD     ?= build
+STORE_DIR ?= var
+JOBS      ?= $(shell nproc)
+export CHATREC_DATA ?= $(abspath ../shared/data)
+
+.PHONY: all deps configure build test demo up down clean bench
+
+all: build
+
+deps:
+	@scripts/install_deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_CXX_COMPILER_LAUNCHER=$(shell command -v ccache >/dev/null && echo ccache) \
+	  -DCHATREC_DATA_DIR=$(CHATREC_DATA)
+
+configure: deps $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	STORE_DIR=$(STORE_DIR) scripts/demo.sh
+
+# Start the four services in the background on the default ports (importing and
+# training first if needed); returns once all report SERVING. `make down` stops them.
+up: build
+	STORE_DIR=$(STORE_DIR) scripts/services.sh up
+
+down:
+	STORE_DIR=$(STORE_DIR) scripts/services.sh down
+
+bench: build
+	bench/run_kernels.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

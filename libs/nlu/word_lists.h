@@ -1,0 +1,28 @@
+// Fixed word lists of the understanding: everyday English words that must never
+// be read as a title or a name on their own, and the everyday words for genres.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace chatrec::nlu {
+
+// True for frequent English and chat words ("it", "big", "go", "scary", "movie"),
+// in normalised form. The lexicon adds the words the catalogue's abstracts use in
+// lower case; this list covers catalogues without abstracts and chat-only words.
+bool IsCommonWord(std::string_view norm);
+
+// True for the ~2,000 everyday English words of english_words.cc (chat vocabulary and
+// words that films use as titles: "forget", "wizard", "alien"). Weaker than
+// IsCommonWord: a title made of them needs some evidence, a cue like "seen" suffices.
+bool IsEnglishWord(std::string_view norm);
+
+struct GenreWord {
+  std::string_view phrase;          // normalised words, space-separated
+  std::vector<std::string_view> genre_slugs;  // "comedy", "sci-fi": ids are "genre:" + slug
+  float confidence;
+};
+// Every phrase that names one or more genres, in any inflection we accept.
+const std::vector<GenreWord>& GenreWords();
+
+}  // namespace chatrec::nlu

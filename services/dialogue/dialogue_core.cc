@@ -1,0 +1,397 @@
+#include "services/dialogue/dialogue_core.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "libs/common/status_macros.h"
+#include "libs/dialogue/policy.h"
+#include "libs/dialogue/responder.h"
+
+namespace chatrec::dialogue {
+namespace {
+
+bool ValidUtf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = s[i];
+    int n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    if (n < 0 || i + n >= s.size() + (n == 0 ? 1 : 0)) return false;
+    for (int j = 1; j <= n; ++j) {
+      if (i + j >= s.size() || (static_cast<unsigned char>(s[i + j]) & 0xC0) != 0x80) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+void AddUnique(google::protobuf::RepeatedField<int64_t>* f, int64_t v) {
+  if (std::find(f->begin(), f->end(), v) == f->end()) f->Add(v);
+}
+
+v1::Mention ToProto(const nlu::Mention& m, const catalog::Catalog& c) {
+  v1::Mention p;
+  p.set_text(m.text);
+  if (!m.entity_id.empty()) {
+    p.mutable_entity()->set_id(m.entity_id);
+    p.mutable_entity()->set_name(c.EntityName(m.entity_id));
+    p.mutable_entity()->set_type(m.type);
+  } else {
+    p.mutable_years()->set_min_year(m.min_year);
+    p.mutable_years()->set_max_year(m.max_year);
+  }
+  p.set_polarity(m.negative ? v1::POLARITY_NEGATIVE : v1::POLARITY_POSITIVE);
+  p.set_confidence(m.confidence);
+  return p;
+}
+
+std::string Degradation(const char* what, const absl::Status& s) {
+  return absl::StrCat(what, ": ", absl::StatusCodeToString(s.code()), ": ", s.message());
+}
+
+bool IsPersonOrItem(const std::string& id) { return id.rfind("person:", 0) == 0 || id.rfind("item:", 0) == 0; }
+
+}  // namespace
+
+absl::StatusOr<v1::Session> DialogueCore::StartSession(const v1::StartSessionRequest& req) {
+  if (req.user_id().empty() || req.user_id().size() > kMaxIdBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("user_id must be 1..", kMaxIdBytes, " bytes"));
+  }
+  return o_.sessions->Create(req.user_id(), o_.clock->NowMs());
+}
+
+absl::StatusOr<v1::Session> DialogueCore::GetSession(const v1::GetSessionRequest& req) const {
+  if (req.session_id().empty()) return absl::InvalidArgumentError("session_id is empty");
+  return o_.sessions->Get(req.session_id());
+}
+
+absl::Status DialogueCore::EndSession(const v1::EndSessionRequest& req) {
+  if (req.session_id().empty()) return absl::InvalidArgumentError("session_id is empty");
+  RETURN_IF_ERROR(o_.sessions->Get(req.session_id()).status());
+  return o_.sessions->Delete(req.session_id());
+}
+
+absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRequest& req, Deadline deadline) {
+  // Validate everything before touching any state.
+  if (req.text().empty()) return absl::InvalidArgumentError("text is empty; send what the user typed");
+  if (req.text().size() > kMaxTextBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("text is ", req.text().size(), " bytes; at most ", kMaxTextBytes));
+  }
+  if (!ValidUtf8(req.text())) return absl::InvalidArgumentError("text is not valid UTF-8");
+  if (req.has_k() && (req.k() < 1 || req.k() > kMaxK)) {
+    return absl::InvalidArgumentError(absl::StrCat("k must be 1..", kMaxK, ", got ", req.k()));
+  }
+  if (req.user_id().size() > kMaxIdBytes) return absl::InvalidArgumentError("user_id is longer than 256 bytes");
+  if (req.session_id().empty() && req.user_id().empty()) {
+    return absl::InvalidArgumentError("user_id is required to start a session (session_id is empty)");
+  }
+  v1::Session session;
+  if (req.session_id().empty()) {
+    ASSIGN_OR_RETURN(session, o_.sessions->Create(req.user_id(), o_.clock->NowMs()));
+  } else {
+    ASSIGN_OR_RETURN(session, o_.sessions->Get(req.session_id()));
+    if (!req.user_id().empty() && req.user_id() != session.user_id()) {
+      return absl::InvalidArgumentError(absl::StrCat("session ", session.session_id(), " belongs to another user"));
+    }
+  }
+  const int k = req.has_k() ? req.k() : kDefaultK;
+  const int turn = session.turns() + 1;
+  const catalog::Catalog& c = *o_.catalog;
+
+  nlu::Understanding u = o_.nlu->Understand(req.text());
+  v1::ConverseResponse resp;
+  resp.set_session_id(session.session_id());
+  resp.set_turn(turn);
+  resp.mutable_understanding()->set_intent(u.intent);
+  for (const auto& m : u.mentions) *resp.mutable_understanding()->add_mentions() = ToProto(m, c);
+  resp.set_path(v1::SERVING_PATH_NO_RECOMMENDATION);
+
+  v1::SessionState* state = session.mutable_state();
+  StateChange change = ApplyUnderstanding(u, c, state);
+  RecordEvents(session, turn, v1::EVENT_TYPE_REJECT, change.rejected_items, deadline, &resp);
+  RecordEvents(session, turn, v1::EVENT_TYPE_ACCEPT, change.accepted_items, deadline, &resp);
+  RecordEvents(session, turn, v1::EVENT_TYPE_LIKE, change.liked_items, deadline, &resp);
+  RecordEvents(session, turn, v1::EVENT_TYPE_DISLIKE, change.disliked_items, deadline, &resp);
+
+  const uint64_t variant = std::hash<std::string>()(session.session_id()) + turn;
+  if (u.intent == v1::INTENT_ACCEPT && !change.accepted_items.empty()) {
+    int32_t row = c.RowOf(change.accepted_items.front());
+    resp.set_text(absl::StrCat(variant % 2 ? "Great choice! Enjoy " : "Enjoy ", row >= 0 ? c.item(row).name() : "it",
+                               ". Tell me how you liked it, or ask for something else."));
+  } else if (u.intent == v1::INTENT_ASK_ABOUT_ITEM || u.intent == v1::INTENT_EXPLAIN) {
+    int64_t id = ReferredItem(u, *state);
+    int32_t row = id >= 0 ? c.RowOf(id) : -1;
+    if (row < 0) {
+      resp.set_text("Which movie do you mean? Name it, or say \"the first one\".");
+    } else if (u.intent == v1::INTENT_ASK_ABOUT_ITEM) {
+      resp.set_text(AnswerAbout(c, row, u.attribute_asked.empty() ? "plot" : u.attribute_asked));
+    } else {
+      v1::ExplainItemRequest ereq;
+      ereq.set_session_id(session.session_id());
+      ereq.set_item_id(id);
+      // Explain against the state as it is now (this turn changed nothing that matters).
+      RETURN_IF_ERROR(o_.sessions->Put(session));
+      auto explained = ExplainItem(ereq, deadline);
+      resp.set_text(explained.ok() ? explained->text() : absl::StrCat("I recommended ", c.item(row).name(), " because it fits what you asked for."));
+    }
+  } else if (change.cleared) {
+    resp.set_text("Sure, let's start over. What are you in the mood for?");
+  } else {
+    // Ask or recommend. History makes a question unnecessary.
+    bool has_history = false;
+    auto user_state = o_.feedback->GetUserState(session.user_id(), deadline);
+    if (user_state.ok()) has_history = !user_state->cold_start();
+    std::optional<v1::Question> q;
+    if (u.mentions.empty() || u.intent == v1::INTENT_GREETING) q = ChooseQuestion(c, *state, has_history);
+    if (q) {
+      *resp.mutable_question() = *q;
+      *state->add_asked_attributes() = q->attribute();
+      resp.set_text(u.intent == v1::INTENT_GREETING ? absl::StrCat("Hi! ", q->text()) : q->text());
+    } else {
+      Recommend(&session, change, k, deadline, &resp);
+      state->clear_last_item_ids();
+      for (const auto& item : resp.items()) {
+        state->add_last_item_ids(item.item().id());
+        AddUnique(state->mutable_shown_item_ids(), item.item().id());
+      }
+      std::vector<int64_t> shown;
+      for (const auto& item : resp.items()) shown.push_back(item.item().id());
+      RecordEvents(session, turn, v1::EVENT_TYPE_IMPRESSION, shown, deadline, &resp);
+      if (resp.items_size() > 0) {
+        std::string intro = RecommendationIntro(c, *state, change, variant);
+        resp.set_text(resp.text().empty() ? intro : absl::StrCat(resp.text(), " ", intro));
+      } else if (resp.text().empty()) {
+        resp.set_text(absl::StrCat("I couldn't find any ", DescribeConstraints(c, state->constraints()),
+                                   ". Could you loosen one of the wishes?"));
+      }
+    }
+  }
+  session.set_turns(turn);
+  session.set_updated_ms(o_.clock->NowMs());
+  RETURN_IF_ERROR(o_.sessions->Put(session));
+  return resp;
+}
+
+std::vector<DialogueCore::Ranked> DialogueCore::PopularFallback(const v1::Filters& f, int k) const {
+  const catalog::Catalog& c = *o_.catalog;
+  std::vector<Ranked> out;
+  for (int32_t r = 0; r < c.size(); ++r) {
+    bool ok = true;
+    for (const auto& id : f.must_entities()) ok = ok && c.HasEntity(r, id);
+    for (const auto& id : f.must_not_entities()) ok = ok && !c.HasEntity(r, id);
+    int year = c.item(r).year();
+    if (f.years().min_year() && year < f.years().min_year()) ok = false;
+    if (f.years().max_year() && year > f.years().max_year()) ok = false;
+    if (std::find(f.exclude_item_ids().begin(), f.exclude_item_ids().end(), c.item(r).id()) != f.exclude_item_ids().end()) ok = false;
+    if (ok) out.push_back({r, static_cast<float>(c.item(r).popularity()), {}});
+  }
+  std::sort(out.begin(), out.end(), [](const Ranked& a, const Ranked& b) { return a.score > b.score || (a.score == b.score && a.row < b.row); });
+  if (out.size() > static_cast<size_t>(k)) out.resize(k);
+  return out;
+}
+
+void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& change, int k, Deadline deadline,
+                             v1::ConverseResponse* resp) {
+  const catalog::Catalog& c = *o_.catalog;
+  const v1::Session& session = *mutable_session;
+  const v1::SessionState& state = session.state();
+  bool degraded_feedback = false;
+
+  // 1. Behaviour state.
+  v1::UserState user;
+  auto us = o_.feedback->GetUserState(session.user_id(), deadline);
+  if (us.ok()) {
+    user = std::move(*us);
+  } else {
+    degraded_feedback = true;
+    *resp->add_degradations() = Degradation("feedback", us.status());
+  }
+
+  // 2. What to ask for.
+  v1::Filters filters = state.constraints();
+  auto exclude = [&](int64_t id) { AddUnique(filters.mutable_exclude_item_ids(), id); };
+  for (int64_t id : state.rejected_item_ids()) exclude(id);
+  for (int64_t id : state.accepted_item_ids()) exclude(id);
+  for (const auto& p : state.preferences()) {
+    int64_t id = catalog::ItemIdFromEntity(p.entity_id());
+    if (id >= 0) exclude(id);  // titles the user named are known to them
+  }
+  for (int64_t id : user.seen_item_ids()) exclude(id);
+  for (int64_t id : user.rejected_item_ids()) exclude(id);
+  if (change.wants_new_items) {
+    for (int64_t id : state.shown_item_ids()) exclude(id);
+  }
+  google::protobuf::RepeatedPtrField<v1::WeightedEntity> need = state.preferences();
+  google::protobuf::RepeatedPtrField<v1::WeightedEntity> kg;
+  for (const auto& p : state.preferences()) {
+    if (p.weight() > 0 && IsPersonOrItem(p.entity_id())) *kg.Add() = p;
+  }
+  std::vector<int64_t> history_likes(user.liked_item_ids().begin(), user.liked_item_ids().end());
+  if (history_likes.size() > 20) history_likes.resize(20);
+  for (size_t i = 0; i < history_likes.size() && i < 5; ++i) {
+    auto* e = kg.Add();
+    e->set_entity_id(catalog::ItemEntityId(history_likes[i]));
+    e->set_weight(0.3f);
+  }
+
+  // 3. Candidates, relaxing the most recent wishes when nothing matches all of them.
+  v1::RetrieveRequest rreq;
+  rreq.set_user_id(session.user_id());
+  *rreq.mutable_user_vector() = user.vector();
+  rreq.set_user_model_version(user.model_version());
+  *rreq.mutable_need() = need;
+  *rreq.mutable_kg_context() = kg;
+  rreq.set_k(o_.candidates);
+  std::vector<std::string> relaxed;
+  absl::StatusOr<v1::RetrieveResponse> candidates;
+  while (true) {
+    *rreq.mutable_filters() = filters;
+    candidates = o_.retrieval->Retrieve(rreq, deadline);
+    if (!candidates.ok() || candidates->matching_items() > 0) break;
+    auto* must = filters.mutable_must_entities();
+    auto person = std::find_if(must->rbegin(), must->rend(), [](const std::string& id) { return id.rfind("genre:", 0) != 0; });
+    if (person != must->rend()) {
+      relaxed.push_back(c.EntityName(*person));
+      must->erase(std::next(person).base());
+    } else if (filters.years().min_year() || filters.years().max_year()) {
+      relaxed.push_back("the years");
+      filters.clear_years();
+    } else if (!must->empty()) {
+      relaxed.push_back(c.EntityName(must->Get(must->size() - 1)));
+      must->RemoveLast();
+    } else {
+      break;
+    }
+  }
+  if (!relaxed.empty()) {
+    // The relaxed wishes leave the session too, so later turns do not fail on them again.
+    auto* constraints = mutable_session->mutable_state()->mutable_constraints();
+    *constraints->mutable_must_entities() = filters.must_entities();
+    *constraints->mutable_years() = filters.years();
+    resp->set_text(absl::StrCat("Nothing matches all of that, so I left out ", absl::StrJoin(relaxed, " and "), "."));
+  }
+
+  std::vector<Ranked> ranked;
+  if (!candidates.ok()) {
+    *resp->add_degradations() = Degradation("retrieval", candidates.status());
+    resp->set_path(v1::SERVING_PATH_POPULAR_FALLBACK);
+    ranked = PopularFallback(filters, k);
+  } else {
+    // 4. Ranking.
+    v1::ScoreRequest sreq;
+    *sreq.mutable_user_vector() = user.vector();
+    sreq.set_user_model_version(user.model_version());
+    *sreq.mutable_need() = need;
+    *sreq.mutable_kg_context() = kg;
+    absl::flat_hash_set<int64_t> from_kg;
+    for (const auto& cand : candidates->candidates()) {
+      sreq.add_candidate_ids(cand.item_id());
+      for (const auto& src : cand.sources()) {
+        if (src.source() == v1::CANDIDATE_SOURCE_KG) from_kg.insert(cand.item_id());
+      }
+    }
+    // A few more than k, so that a KG neighbour can take the last slot (below).
+    sreq.set_k(std::min(k + 20, 1000));
+    absl::StatusOr<v1::ScoreResponse> scored =
+        sreq.candidate_ids().empty() ? absl::StatusOr<v1::ScoreResponse>(v1::ScoreResponse()) : o_.scoring->Score(sreq, deadline);
+    if (scored.ok()) {
+      resp->set_path(degraded_feedback ? v1::SERVING_PATH_NO_USER_STATE : v1::SERVING_PATH_FULL);
+      for (const auto& s : scored->items()) {
+        int32_t row = c.RowOf(s.item_id());
+        if (row >= 0) ranked.push_back({row, s.score(), s.breakdown()});
+      }
+      // When the user named something they like, keep one slot for the best item
+      // linked to it in the KG: the collaborative signal alone tends to fill the
+      // list with generally popular films and never show the director's other work.
+      auto is_kg = [&](const Ranked& r) {
+        if (!from_kg.contains(c.item(r.row).id())) return false;
+        auto reasons = ReasonsFor(c, state, r.row, r.breakdown, {});
+        return !reasons.empty() && reasons[0].kind() == v1::REASON_KIND_KG_PATH;
+      };
+      bool has_liked = std::any_of(kg.begin(), kg.end(), [](const v1::WeightedEntity& e) { return e.weight() >= 1.f; });
+      if (has_liked && static_cast<int>(ranked.size()) > k &&
+          std::none_of(ranked.begin(), ranked.begin() + k, is_kg)) {
+        auto best_kg = std::find_if(ranked.begin() + k, ranked.end(), is_kg);
+        if (best_kg != ranked.end()) ranked[k - 1] = *best_kg;
+      }
+      if (static_cast<int>(ranked.size()) > k) ranked.resize(k);
+    } else {
+      *resp->add_degradations() = Degradation("scoring", scored.status());
+      resp->set_path(v1::SERVING_PATH_RETRIEVAL_ORDER);
+      for (const auto& cand : candidates->candidates()) {
+        if (static_cast<int>(ranked.size()) == k) break;
+        int32_t row = c.RowOf(cand.item_id());
+        if (row >= 0) ranked.push_back({row, cand.sources_size() ? cand.sources(0).raw_score() : 0.f, {}});
+      }
+    }
+  }
+
+  // 5. Items with reasons.
+  for (const auto& r : ranked) {
+    auto* item = resp->add_items();
+    *item->mutable_item() = ItemCard(c, r.row);
+    item->set_score(r.score);
+    *item->mutable_breakdown() = r.breakdown;
+    auto reasons = ReasonsFor(c, state, r.row, r.breakdown, history_likes);
+    for (auto& reason : reasons) *item->add_reasons() = reason;
+    item->set_reason(ReasonSentence(reasons));
+  }
+}
+
+void DialogueCore::RecordEvents(const v1::Session& session, int turn, v1::EventType type,
+                                const std::vector<int64_t>& items, Deadline deadline, v1::ConverseResponse* resp) {
+  if (items.empty()) return;
+  v1::RecordRequest req;
+  for (int64_t id : items) {
+    if (o_.catalog->RowOf(id) < 0) continue;
+    auto* e = req.add_events();
+    // Deterministic ids: a retried turn records nothing twice.
+    e->set_event_id(absl::StrCat(session.session_id(), ":", turn, ":", v1::EventType_Name(type), ":", id));
+    e->set_user_id(session.user_id());
+    e->set_item_id(id);
+    e->set_type(type);
+    e->set_session_id(session.session_id());
+    e->set_source("dialogue");
+    e->set_timestamp_ms(o_.clock->NowMs());
+  }
+  if (req.events_size() == 0) return;
+  absl::Status s = o_.feedback->Record(req, deadline);
+  if (!s.ok()) *resp->add_degradations() = Degradation("feedback.Record", s);
+}
+
+absl::StatusOr<v1::ExplainItemResponse> DialogueCore::ExplainItem(const v1::ExplainItemRequest& req, Deadline deadline) {
+  if (req.session_id().empty()) return absl::InvalidArgumentError("session_id is empty");
+  const catalog::Catalog& c = *o_.catalog;
+  int32_t row = c.RowOf(req.item_id());
+  if (row < 0) return absl::InvalidArgumentError(absl::StrCat("item_id ", req.item_id(), " is not in the catalogue"));
+  ASSIGN_OR_RETURN(v1::Session session, o_.sessions->Get(req.session_id()));
+  const v1::SessionState& state = session.state();
+  v1::UserState user;
+  if (auto us = o_.feedback->GetUserState(session.user_id(), deadline); us.ok()) user = std::move(*us);
+  v1::ScoreRequest sreq;
+  *sreq.mutable_user_vector() = user.vector();
+  sreq.set_user_model_version(user.model_version());
+  *sreq.mutable_need() = state.preferences();
+  for (const auto& p : state.preferences()) {
+    if (p.weight() > 0 && IsPersonOrItem(p.entity_id())) *sreq.add_kg_context() = p;
+  }
+  sreq.add_candidate_ids(req.item_id());
+  sreq.set_k(1);
+  v1::ScoreBreakdown breakdown;
+  if (auto scored = o_.scoring->Score(sreq, deadline); scored.ok() && scored->items_size() == 1) {
+    breakdown = scored->items(0).breakdown();
+  }
+  std::vector<int64_t> history_likes(user.liked_item_ids().begin(), user.liked_item_ids().end());
+  if (history_likes.size() > 20) history_likes.resize(20);
+  auto reasons = ReasonsFor(c, state, row, breakdown, history_likes);
+  v1::ExplainItemResponse resp;
+  *resp.mutable_item() = ItemCard(c, row);
+  for (auto& r : reasons) *resp.add_reasons() = r;
+  std::string sentence = ReasonSentence(reasons);
+  if (!sentence.empty()) sentence[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(sentence[0])));
+  resp.set_text(absl::StrCat("I suggested ", c.item(row).name(), " because it is ", sentence));
+  return resp;
+}
+
+}  // namespace chatrec::dialogue

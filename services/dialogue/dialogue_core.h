@@ -1,0 +1,64 @@
+// The dialogue engine without gRPC: validates a turn, understands it, updates
+// and persists the session, then either asks one question or recommends via
+// feedback -> retrieval -> scoring, with a fallback for each failing call, and
+// records what was shown and what the user did.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "chatrec/v1/dialogue.pb.h"
+#include "libs/catalog/catalog.h"
+#include "libs/common/time.h"
+#include "libs/dialogue/clients.h"
+#include "libs/dialogue/session_store.h"
+#include "libs/dialogue/state.h"
+#include "libs/nlu/understander.h"
+
+namespace chatrec::dialogue {
+
+struct DialogueCoreOptions {
+  const catalog::Catalog* catalog = nullptr;
+  const nlu::Understander* nlu = nullptr;
+  SessionStore* sessions = nullptr;
+  FeedbackClient* feedback = nullptr;
+  RetrievalClient* retrieval = nullptr;
+  ScoringClient* scoring = nullptr;
+  const Clock* clock = &Clock::System();
+  int candidates = 200;  // asked from retrieval per turn
+};
+
+class DialogueCore {
+ public:
+  static constexpr int kMaxTextBytes = 2000;
+  static constexpr int kMaxK = 20;
+  static constexpr int kDefaultK = 5;
+  static constexpr int kMaxIdBytes = 256;
+
+  explicit DialogueCore(DialogueCoreOptions options) : o_(options) {}
+
+  absl::StatusOr<v1::Session> StartSession(const v1::StartSessionRequest& request);
+  absl::StatusOr<v1::ConverseResponse> Converse(const v1::ConverseRequest& request, Deadline deadline);
+  absl::StatusOr<v1::Session> GetSession(const v1::GetSessionRequest& request) const;
+  absl::Status EndSession(const v1::EndSessionRequest& request);
+  absl::StatusOr<v1::ExplainItemResponse> ExplainItem(const v1::ExplainItemRequest& request, Deadline deadline);
+  absl::Status Flush() { return o_.sessions->Flush(); }
+
+ private:
+  struct Ranked {
+    int32_t row;
+    float score;
+    v1::ScoreBreakdown breakdown;
+  };
+  // The recommendation path with its fallbacks; fills items, path, degradations.
+  void Recommend(v1::Session* session, const StateChange& change, int k, Deadline deadline,
+                 v1::ConverseResponse* resp);
+  std::vector<Ranked> PopularFallback(const v1::Filters& filters, int k) const;
+  // Records events for the user's reactions and the impressions, best effort.
+  void RecordEvents(const v1::Session& session, int turn, v1::EventType type, const std::vector<int64_t>& items,
+                    Deadline deadline, v1::ConverseResponse* resp);
+
+  DialogueCoreOptions o_;
+};
+
+}  // namespace chatrec::dialogue
