@@ -38,7 +38,7 @@ down:
 	STORE_DIR=$(STORE_DIR) scripts/services.sh down
 
 bench: build
-	bench/run_kernels.sh $(BUILD)
+	BIN=$(BUILD)/bin/chatrec-bench-kernels bench/run_kernels.sh
 
 clean:
 	rm -rf $(BUILD)
