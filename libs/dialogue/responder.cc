@@ -172,9 +172,13 @@ std::vector<v1::Reason> ReasonsFor(const catalog::Catalog& c, const v1::SessionS
     r.set_kind(v1::REASON_KIND_SIMILAR_TO_LIKED);
     r.set_text("it ranks high for the films you told me you like");
     r.set_weight(std::max(b.need(), b.kg()));
+  } else if (strongest == b.need()) {
+    r.set_kind(v1::REASON_KIND_MATCHES_REQUEST);
+    r.set_text("one of the closest matches to what you asked for");
+    r.set_weight(b.need());
   } else {
     r.set_kind(v1::REASON_KIND_POPULAR);
-    r.set_text("well liked by people with similar taste");
+    r.set_text("well liked by many viewers");
     r.set_weight(strongest);
   }
   reasons.push_back(r);
