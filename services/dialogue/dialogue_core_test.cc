@@ -1,0 +1,204 @@
+#include "services/dialogue/dialogue_core.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "services/retrieval/retrieval_core.h"
+#include "services/scoring/scoring_core.h"
+#include "services/testing/tiny_world.h"
+
+namespace chatrec::dialogue {
+namespace {
+
+// Clients that call the real cores in-process, and can be made to fail.
+class InProcessFeedback : public FeedbackClient {
+ public:
+  absl::StatusOr<v1::UserState> GetUserState(const std::string& user_id, Deadline deadline) override {
+    last_deadline = deadline;
+    if (!fail.ok()) return fail;
+    v1::UserState s;
+    s.set_user_id(user_id);
+    s.set_cold_start(true);
+    return s;
+  }
+  absl::Status Record(const v1::RecordRequest& request, Deadline deadline) override {
+    if (!fail.ok()) return fail;
+    for (const auto& e : request.events()) events.push_back(e);
+    return absl::OkStatus();
+  }
+  int Count(v1::EventType type) const {
+    return static_cast<int>(std::count_if(events.begin(), events.end(), [&](const v1::Event& e) { return e.type() == type; }));
+  }
+  absl::Status fail;
+  std::vector<v1::Event> events;
+  Deadline last_deadline;
+};
+
+class InProcessRetrieval : public RetrievalClient {
+ public:
+  explicit InProcessRetrieval(retrieval::RetrievalCore* core) : core_(core) {}
+  absl::StatusOr<v1::RetrieveResponse> Retrieve(const v1::RetrieveRequest& request, Deadline deadline) override {
+    last_deadline = deadline;
+    if (!fail.ok()) return fail;
+    return core_->Retrieve(request);
+  }
+  absl::Status fail;
+  Deadline last_deadline;
+
+ private:
+  retrieval::RetrievalCore* core_;
+};
+
+class InProcessScoring : public ScoringClient {
+ public:
+  explicit InProcessScoring(scoring::ScoringCore* core) : core_(core) {}
+  absl::StatusOr<v1::ScoreResponse> Score(const v1::ScoreRequest& request, Deadline) override {
+    if (!fail.ok()) return fail;
+    return core_->Score(request);
+  }
+  absl::Status fail;
+
+ private:
+  scoring::ScoringCore* core_;
+};
+
+class DialogueCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("dialogue_core_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    sessions_ = *SessionStore::Open(dir_.string(), 3600);
+    nlu_ = *nlu::Understander::Create(*world_.catalog);
+    core_ = std::make_unique<DialogueCore>(DialogueCoreOptions{.catalog = world_.catalog.get(),
+                                                               .nlu = nlu_.get(),
+                                                               .sessions = sessions_.get(),
+                                                               .feedback = &feedback_,
+                                                               .retrieval = &retrieval_,
+                                                               .scoring = &scoring_});
+  }
+  void TearDown() override {
+    core_.reset();
+    sessions_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  v1::ConverseResponse Turn(const std::string& text, const std::string& session = "") {
+    v1::ConverseRequest req;
+    req.set_session_id(session);
+    req.set_user_id("u1");
+    req.set_text(text);
+    auto r = core_->Converse(req, deadline_);
+    EXPECT_TRUE(r.ok()) << text << ": " << r.status();
+    return r.ok() ? *r : v1::ConverseResponse();
+  }
+
+  bool IsComedy(int64_t id) { return world_.catalog->HasEntity(world_.catalog->RowOf(id), "genre:comedy"); }
+
+  testing::TinyWorld world_ = testing::MakeTinyWorld();
+  retrieval::RetrievalCore retrieval_core_{world_.catalog.get(), world_.models.get()};
+  scoring::ScoringCore scoring_core_{world_.catalog.get(), world_.models.get()};
+  InProcessFeedback feedback_;
+  InProcessRetrieval retrieval_{&retrieval_core_};
+  InProcessScoring scoring_{&scoring_core_};
+  std::filesystem::path dir_;
+  std::unique_ptr<SessionStore> sessions_;
+  std::unique_ptr<nlu::Understander> nlu_;
+  std::unique_ptr<DialogueCore> core_;
+  Deadline deadline_ = std::chrono::system_clock::now() + std::chrono::seconds(3);
+};
+
+TEST_F(DialogueCoreTest, ComedyFromThe90sIsServedOnTheFullPath) {
+  auto r = Turn("I'd like a comedy from the 90s");
+  EXPECT_EQ(r.path(), v1::SERVING_PATH_FULL);
+  ASSERT_EQ(r.items_size(), 3);
+  for (const auto& it : r.items()) {
+    EXPECT_TRUE(IsComedy(it.item().id()));
+    EXPECT_GE(it.item().year(), 1990);
+    EXPECT_FALSE(it.reason().empty());
+  }
+  EXPECT_EQ(feedback_.Count(v1::EVENT_TYPE_IMPRESSION), 3);
+  // The turn's deadline reached every downstream call.
+  EXPECT_EQ(retrieval_.last_deadline, deadline_);
+  EXPECT_EQ(feedback_.last_deadline, deadline_);
+}
+
+TEST_F(DialogueCoreTest, ScoringDownFallsBackToRetrievalOrder) {
+  scoring_.fail = absl::UnavailableError("scoring is down");
+  auto r = Turn("a comedy");
+  EXPECT_EQ(r.path(), v1::SERVING_PATH_RETRIEVAL_ORDER);
+  ASSERT_GT(r.items_size(), 0);
+  for (const auto& it : r.items()) EXPECT_TRUE(IsComedy(it.item().id()));
+  ASSERT_EQ(r.degradations_size(), 1);
+  EXPECT_NE(r.degradations(0).find("scoring"), std::string::npos);
+}
+
+TEST_F(DialogueCoreTest, RetrievalDownFallsBackToPopularItemsWithinTheConstraints) {
+  retrieval_.fail = absl::DeadlineExceededError("too slow");
+  auto r = Turn("a comedy from the 80s");
+  EXPECT_EQ(r.path(), v1::SERVING_PATH_POPULAR_FALLBACK);
+  ASSERT_EQ(r.items_size(), 3);
+  EXPECT_EQ(r.items(0).item().id(), 4);  // the most popular 80s comedy
+  for (const auto& it : r.items()) EXPECT_TRUE(IsComedy(it.item().id()));
+}
+
+TEST_F(DialogueCoreTest, FeedbackDownStillRecommends) {
+  feedback_.fail = absl::UnavailableError("feedback is down");
+  auto r = Turn("a horror film");
+  EXPECT_EQ(r.path(), v1::SERVING_PATH_NO_USER_STATE);
+  EXPECT_GT(r.items_size(), 0);
+  EXPECT_GE(r.degradations_size(), 1);
+}
+
+TEST_F(DialogueCoreTest, NarrowingAndRejection) {
+  auto r1 = Turn("a comedy");
+  auto r2 = Turn("something with Tom Hanks", r1.session_id());
+  ASSERT_EQ(r2.items_size(), 2);
+  for (const auto& it : r2.items()) EXPECT_TRUE(it.item().id() == 2 || it.item().id() == 5);
+  auto r3 = Turn("I've already seen Laugh Two", r1.session_id());
+  EXPECT_EQ(r3.understanding().intent(), v1::INTENT_REJECT);
+  for (const auto& it : r3.items()) EXPECT_NE(it.item().id(), 2);
+  EXPECT_EQ(feedback_.Count(v1::EVENT_TYPE_REJECT), 1);
+}
+
+TEST_F(DialogueCoreTest, VagueOpeningAsksOneQuestionAndNeverTheSameTwice) {
+  auto r1 = Turn("hi");
+  ASSERT_FALSE(r1.question().attribute().empty());
+  EXPECT_EQ(r1.items_size(), 0);
+  auto r2 = Turn("hello again", r1.session_id());
+  if (!r2.question().attribute().empty()) EXPECT_NE(r2.question().attribute(), r1.question().attribute());
+}
+
+TEST_F(DialogueCoreTest, BadInputWritesNothing) {
+  v1::ConverseRequest req;
+  req.set_user_id("u1");
+  req.set_text("");
+  EXPECT_EQ(core_->Converse(req, deadline_).status().code(), absl::StatusCode::kInvalidArgument);
+  req.set_text("a comedy");
+  req.set_k(0);
+  EXPECT_EQ(core_->Converse(req, deadline_).status().code(), absl::StatusCode::kInvalidArgument);
+  req.clear_k();
+  req.set_session_id("s-unknown");
+  EXPECT_EQ(core_->Converse(req, deadline_).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(feedback_.events.empty());
+}
+
+TEST_F(DialogueCoreTest, SessionsSurviveARestart) {
+  auto r1 = Turn("a comedy from the 90s");
+  core_.reset();
+  sessions_.reset();
+  sessions_ = *SessionStore::Open(dir_.string(), 3600);
+  v1::GetSessionRequest req;
+  req.set_session_id(r1.session_id());
+  DialogueCore again({.catalog = world_.catalog.get(), .nlu = nlu_.get(), .sessions = sessions_.get(),
+                      .feedback = &feedback_, .retrieval = &retrieval_, .scoring = &scoring_});
+  auto s = again.GetSession(req);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->turns(), 1);
+  EXPECT_EQ(s->state().constraints().must_entities(0), "genre:comedy");
+}
+
+}  // namespace
+}  // namespace chatrec::dialogue
