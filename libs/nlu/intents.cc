@@ -180,7 +180,10 @@ DialogueAct ClassifyAct(std::string_view text, const std::vector<Token>& t, cons
                    "sup", "whats up", "hallo"})) {
       return chatrec::v1::INTENT_GREETING;
     }
-    if (act.ordinal >= 0 && !entities && short_text) return chatrec::v1::INTENT_ACCEPT;  // "the second one"
+    if (act.ordinal >= 0 && !entities && short_text) {
+      // "not the first one" turns one down; "the second one" picks it.
+      return StartsWithAny(t, {"not", "no"}) ? chatrec::v1::INTENT_REJECT : chatrec::v1::INTENT_ACCEPT;
+    }
     bool refine_cue = StartsWithAny(t, {"but", "and", "also", "only", "just", "maybe", "what about", "how about",
                                         "with", "without", "more", "less", "make it", "preferably", "actually",
                                         "instead", "rather", "same but", "now"}) ||

@@ -202,3 +202,26 @@ TEST_F(DialogueCoreTest, SessionsSurviveARestart) {
 
 }  // namespace
 }  // namespace chatrec::dialogue
+
+namespace chatrec::dialogue {
+namespace {
+
+TEST_F(DialogueCoreTest, OrdinalsPickOrTurnDownShownItems) {
+  auto r1 = Turn("a comedy");
+  ASSERT_GE(r1.items_size(), 2);
+  const int64_t first = r1.items(0).item().id();
+  auto r2 = Turn("not the first one", r1.session_id());
+  EXPECT_EQ(r2.understanding().intent(), v1::INTENT_REJECT);
+  for (const auto& it : r2.items()) EXPECT_NE(it.item().id(), first);
+  auto r3 = Turn("I'll take the second one", r1.session_id());
+  EXPECT_EQ(r3.understanding().intent(), v1::INTENT_ACCEPT);
+  ASSERT_EQ(feedback_.Count(v1::EVENT_TYPE_ACCEPT), 1);
+  // "the second one" refers to the list shown last (r2's), not r1's.
+  EXPECT_EQ(std::find_if(feedback_.events.begin(), feedback_.events.end(),
+                         [](const v1::Event& e) { return e.type() == v1::EVENT_TYPE_ACCEPT; })
+                ->item_id(),
+            r2.items(1).item().id());
+}
+
+}  // namespace
+}  // namespace chatrec::dialogue
