@@ -60,8 +60,10 @@ SyntheticData MakeClusteredData(const SyntheticOptions& o) {
   d.items = o.items;
   d.rows.resize(static_cast<size_t>(o.items) * o.dim);
   d.bias.resize(static_cast<size_t>(o.items));
+  d.cluster.resize(static_cast<size_t>(o.items));
   for (int64_t i = 0; i < o.items; ++i) {
-    const float* c = &centres[static_cast<size_t>(pick(rng)) * o.dim];
+    d.cluster[i] = pick(rng);
+    const float* c = &centres[static_cast<size_t>(d.cluster[i]) * o.dim];
     const float norm = std::exp(o.norm_sigma * normal());
     float* row = &d.rows[static_cast<size_t>(i) * o.dim];
     for (int j = 0; j < o.dim; ++j) row[j] = norm * (c[j] + o.item_noise * normal());

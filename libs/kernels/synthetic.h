@@ -14,6 +14,7 @@ struct SyntheticData {
   int64_t items = 0;
   std::vector<float> rows;                  // items * dim, row-major
   std::vector<float> bias;                  // items
+  std::vector<int32_t> cluster;             // items: the centre each item was drawn around
   std::vector<std::vector<float>> queries;  // each dim floats
 };
 
