@@ -59,6 +59,12 @@ ModelWatcher::~ModelWatcher() {
   if (poller_.joinable()) poller_.join();
 }
 
+void ModelWatcher::OnSwap(std::function<void(const Model&)> callback) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_swap_ = std::move(callback);
+  if (on_swap_ && current_) on_swap_(*current_);
+}
+
 ModelPtr ModelWatcher::Current() const {
   std::lock_guard<std::mutex> lock(mu_);
   return current_;
@@ -74,6 +80,7 @@ absl::StatusOr<bool> ModelWatcher::Refresh() {
   std::fprintf(stderr, "model watcher: serving model %s\n", latest.c_str());
   std::lock_guard<std::mutex> lock(mu_);
   current_ = std::move(m);
+  if (on_swap_) on_swap_(*current_);
   return true;
 }
 

@@ -30,6 +30,8 @@ class ModelWatcher {
   ~ModelWatcher();
 
   ModelPtr Current() const;
+  // Called with the serving model now and after every swap (e.g. to export its version).
+  void OnSwap(std::function<void(const Model&)> callback);
   // Checks for a newer version now; returns true if one was swapped in.
   absl::StatusOr<bool> Refresh();
 
@@ -39,6 +41,7 @@ class ModelWatcher {
   const catalog::Catalog* catalog_;
   mutable std::mutex mu_;
   ModelPtr current_;  // guarded by mu_
+  std::function<void(const Model&)> on_swap_;  // guarded by mu_
   std::atomic<bool> stop_{false};
   std::thread poller_;
 };

@@ -4,6 +4,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "libs/catalog/catalog_store.h"
+#include "libs/server/model_metrics.h"
 #include "libs/server/server.h"
 #include "libs/storage/layout.h"
 #include "services/retrieval/retrieval_service.h"
@@ -23,8 +24,9 @@ int main(int argc, char** argv) {
                                             std::chrono::milliseconds(absl::GetFlag(FLAGS_model_poll_ms)));
   if (!models.ok()) return std::fprintf(stderr, "%s\n", models.status().ToString().c_str()), 1;
 
+  server::ExportModelVersion(&(*server)->metrics(), models->get());
   retrieval::RetrievalCore core(catalog->get(), models->get());
-  retrieval::RetrievalServiceImpl service(&core);
+  retrieval::RetrievalServiceImpl service(&core, &(*server)->metrics());
   (*server)->AddService(&service, "chatrec.v1.RetrievalService");
   return (*server)->Run().ok() ? 0 : 1;
 }

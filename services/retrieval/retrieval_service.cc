@@ -1,14 +1,35 @@
 #include "services/retrieval/retrieval_service.h"
 
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
 #include "libs/server/unary.h"
 
 namespace chatrec::retrieval {
+
+RetrievalServiceImpl::RetrievalServiceImpl(RetrievalCore* core, prometheus::Registry* registry) : core_(core) {
+  const prometheus::Histogram::BucketBoundaries counts = {0, 1, 5, 10, 50, 100, 200, 500, 1000, 5000, 100000, 1000000};
+  candidates_ = &prometheus::BuildHistogram()
+                     .Name("chatrec_retrieval_candidates")
+                     .Help("Candidates returned per Retrieve call")
+                     .Register(*registry)
+                     .Add({}, counts);
+  matching_ = &prometheus::BuildHistogram()
+                   .Name("chatrec_retrieval_matching_items")
+                   .Help("Catalogue items that satisfied the hard constraints, per Retrieve call")
+                   .Register(*registry)
+                   .Add({}, counts);
+}
 
 grpc::ServerUnaryReactor* RetrievalServiceImpl::Retrieve(grpc::CallbackServerContext* ctx,
                                                          const v1::RetrieveRequest* req, v1::RetrieveResponse* resp) {
   return server::Unary(ctx, [&]() -> absl::Status {
     auto r = core_->Retrieve(*req);
-    if (r.ok()) *resp = std::move(*r);
+    if (r.ok()) {
+      candidates_->Observe(r->candidates_size());
+      matching_->Observe(static_cast<double>(r->matching_items()));
+      *resp = std::move(*r);
+    }
     return r.status();
   });
 }

@@ -4,16 +4,24 @@
 #include "chatrec/v1/retrieval.grpc.pb.h"
 #include "services/retrieval/retrieval_core.h"
 
+namespace prometheus {
+class Histogram;
+class Registry;
+}  // namespace prometheus
+
 namespace chatrec::retrieval {
 
 class RetrievalServiceImpl final : public v1::RetrievalService::CallbackService {
  public:
-  explicit RetrievalServiceImpl(RetrievalCore* core) : core_(core) {}
+  // Registers chatrec_retrieval_candidates (per request) in `registry`.
+  RetrievalServiceImpl(RetrievalCore* core, prometheus::Registry* registry);
   grpc::ServerUnaryReactor* Retrieve(grpc::CallbackServerContext* ctx, const v1::RetrieveRequest* req,
                                   v1::RetrieveResponse* resp) override;
 
  private:
   RetrievalCore* core_;
+  prometheus::Histogram* candidates_;
+  prometheus::Histogram* matching_;
 };
 
 }  // namespace chatrec::retrieval

@@ -4,6 +4,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "libs/catalog/catalog_store.h"
+#include "libs/server/model_metrics.h"
 #include "libs/server/server.h"
 #include "libs/storage/layout.h"
 #include "services/scoring/scoring_service.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
                                             std::chrono::milliseconds(absl::GetFlag(FLAGS_model_poll_ms)));
   if (!models.ok()) return std::fprintf(stderr, "%s\n", models.status().ToString().c_str()), 1;
 
+  server::ExportModelVersion(&(*server)->metrics(), models->get());
   scoring::ScoringCore core(catalog->get(), models->get());
   scoring::ScoringServiceImpl service(&core);
   (*server)->AddService(&service, "chatrec.v1.ScoringService");

@@ -134,6 +134,9 @@ TEST_F(ConversationTest, EveryServiceReportsPerMethodMetrics) {
     std::string m = HttpGet(cluster_->service(name).metrics_port, "/metrics");
     EXPECT_NE(m.find(std::string("service=\"") + name + "\""), std::string::npos) << name;
   }
+  std::string retrieval = HttpGet(cluster_->service("retrieval").metrics_port, "/metrics");
+  EXPECT_NE(retrieval.find("chatrec_retrieval_candidates_count"), std::string::npos);
+  EXPECT_NE(retrieval.find("chatrec_model_info{version=\"v"), std::string::npos);
 }
 
 }  // namespace
