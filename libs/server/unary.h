@@ -25,4 +25,15 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Fn&& fn) {
   return reactor;
 }
 
+// The common case: `fn` returns absl::StatusOr<Response>; on success it becomes
+// the call's response.
+template <typename Response, typename Fn>
+grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* ctx, Response* response, Fn&& fn) {
+  return Unary(ctx, [&]() -> absl::Status {
+    auto result = fn();
+    if (result.ok()) *response = std::move(*result);
+    return result.status();
+  });
+}
+
 }  // namespace chatrec::server

@@ -31,11 +31,7 @@ grpc::ServerUnaryReactor* OnPool(ThreadPool* pool, grpc::CallbackServerContext* 
 
 grpc::ServerUnaryReactor* DialogueServiceImpl::StartSession(grpc::CallbackServerContext* ctx,
                                                             const v1::StartSessionRequest* req, v1::Session* resp) {
-  return server::Unary(ctx, [&]() -> absl::Status {
-    auto r = core_->StartSession(*req);
-    if (r.ok()) *resp = std::move(*r);
-    return r.status();
-  });
+  return server::Respond(ctx, resp, [&] { return core_->StartSession(*req); });
 }
 
 grpc::ServerUnaryReactor* DialogueServiceImpl::Converse(grpc::CallbackServerContext* ctx,
@@ -50,11 +46,7 @@ grpc::ServerUnaryReactor* DialogueServiceImpl::Converse(grpc::CallbackServerCont
 
 grpc::ServerUnaryReactor* DialogueServiceImpl::GetSession(grpc::CallbackServerContext* ctx,
                                                           const v1::GetSessionRequest* req, v1::Session* resp) {
-  return server::Unary(ctx, [&]() -> absl::Status {
-    auto r = core_->GetSession(*req);
-    if (r.ok()) *resp = std::move(*r);
-    return r.status();
-  });
+  return server::Respond(ctx, resp, [&] { return core_->GetSession(*req); });
 }
 
 grpc::ServerUnaryReactor* DialogueServiceImpl::EndSession(grpc::CallbackServerContext* ctx,

@@ -6,20 +6,12 @@ namespace chatrec::scoring {
 
 grpc::ServerUnaryReactor* ScoringServiceImpl::Score(grpc::CallbackServerContext* ctx, const v1::ScoreRequest* req,
                                                     v1::ScoreResponse* resp) {
-  return server::Unary(ctx, [&]() -> absl::Status {
-    auto r = core_->Score(*req);
-    if (r.ok()) *resp = std::move(*r);
-    return r.status();
-  });
+  return server::Respond(ctx, resp, [&] { return core_->Score(*req); });
 }
 
 grpc::ServerUnaryReactor* ScoringServiceImpl::GetModelInfo(grpc::CallbackServerContext* ctx,
                                                            const v1::GetModelInfoRequest*, v1::ModelInfo* resp) {
-  return server::Unary(ctx, [&]() -> absl::Status {
-    auto r = core_->GetModelInfo();
-    if (r.ok()) *resp = std::move(*r);
-    return r.status();
-  });
+  return server::Respond(ctx, resp, [&] { return core_->GetModelInfo(); });
 }
 
 }  // namespace chatrec::scoring
