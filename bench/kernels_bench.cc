@@ -323,12 +323,21 @@ void BM_OpenBlasSgemv(benchmark::State& state, int64_t n, int dim) {
 }
 #endif
 
+// Sizes to run: CHATREC_BENCH_ITEMS / CHATREC_BENCH_DIM (as `chatrec bench scoring --items N --dim D`
+// sets them) pick one size; otherwise N = 10k, 100k, 1M at d = 64 and 128.
+std::vector<int64_t> SizesFromEnv(const char* name, std::vector<int64_t> defaults) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return defaults;
+  return {std::strtoll(v, nullptr, 10)};
+}
+
 void RegisterAll() {
   benchmark::RegisterBenchmark("read_bandwidth/512MB", BM_ReadBandwidth)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
-  for (int dim : {64, 128}) {
-    for (int64_t n : {10'000, 100'000, 1'000'000}) {
+  for (int64_t dim64 : SizesFromEnv("CHATREC_BENCH_DIM", {64, 128})) {
+    const int dim = static_cast<int>(dim64);
+    for (int64_t n : SizesFromEnv("CHATREC_BENCH_ITEMS", {10'000, 100'000, 1'000'000})) {
       const std::string suffix = "/n:" + std::to_string(n) + "/d:" + std::to_string(dim);
       auto add = [&](const std::string& name, auto fn, auto... args) {
         benchmark::RegisterBenchmark((name + suffix).c_str(), fn, n, dim, args...)

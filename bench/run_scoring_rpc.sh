@@ -21,4 +21,4 @@ pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do [ -s "$ready" ] && break; sleep 0.1; done
 [ -s "$ready" ] || { cat "$WORK/scoring.log" >&2; exit 1; }
-"$BIN/chatrec" bench scoring --scoring "127.0.0.1:$(cut -d' ' -f1 "$ready")" "${@:2}"
+"$BIN/chatrec" bench scoring rpc --scoring "127.0.0.1:$(cut -d' ' -f1 "$ready")" "${@:2}"

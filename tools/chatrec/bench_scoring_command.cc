@@ -1,12 +1,21 @@
-// `chatrec bench scoring`: Score RPC latency on loopback against a running
+// `chatrec bench scoring --items N --dim D`: the scoring kernels against Eigen and
+// OpenBLAS in one process (it runs chatrec-bench-kernels, built beside this binary
+// with -march=native for Eigen's sake, and summarises its JSON).
+// `chatrec bench scoring rpc`: Score RPC latency on loopback against a running
 // chatrec-scoring, one request in flight: k=100 over 1,000 random candidates,
 // and over the whole catalogue. Prints p50/p99 (and JSON with --json).
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "chatrec/v1/scoring.grpc.pb.h"
 #include "libs/server/client.h"
@@ -15,6 +24,8 @@
 
 ABSL_FLAG(std::string, scoring, "127.0.0.1:50053", "Scoring service address");
 ABSL_FLAG(int, requests, 2000, "Requests per case (after 100 warm-up requests)");
+ABSL_DECLARE_FLAG(int, dim);  // train_command.cc: embedding dimension
+ABSL_FLAG(int, repetitions, 3, "Repetitions per benchmark (medians are reported)");
 
 namespace chatrec::cli {
 namespace {
@@ -35,7 +46,74 @@ Percentiles Summarise(std::vector<double> ms) {
 
 }  // namespace
 
-int BenchScoringCommand(const std::vector<std::string>&) {
+int BenchScoreRpc();
+
+int BenchKernelsCommand() {
+  const int64_t items = absl::GetFlag(FLAGS_items);
+  const int dim = absl::GetFlag(FLAGS_dim);
+  if (items < 1000 || items > 50'000'000 || dim < 2 || dim > 1024) {
+    std::fprintf(stderr, "--items must be 1,000..50M and --dim 2..1024\n");
+    return 2;
+  }
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe");
+  std::string bench = (self.parent_path() / "chatrec-bench-kernels").string();
+  if (!std::filesystem::exists(bench)) {
+    std::fprintf(stderr, "%s not found: build it (it needs libbenchmark-dev)\n", bench.c_str());
+    return 1;
+  }
+  std::string out = (std::filesystem::temp_directory_path() / ("chatrec_bench_scoring_" + std::to_string(getpid()) + ".json")).string();
+  std::string cmd = "CHATREC_BENCH_ITEMS=" + std::to_string(items) + " CHATREC_BENCH_DIM=" + std::to_string(dim) + " '" +
+                    bench + "' --benchmark_filter='read_bandwidth|ours_fp32/|ours_int8/|eigen_gemv_heap|openblas' " +
+                    "--benchmark_repetitions=" + std::to_string(absl::GetFlag(FLAGS_repetitions)) +
+                    " --benchmark_report_aggregates_only=true --benchmark_out_format=json --benchmark_out='" + out +
+                    "' > /dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) {
+    std::fprintf(stderr, "the benchmark failed: %s\n", cmd.c_str());
+    return 1;
+  }
+  nlohmann::json raw = nlohmann::json::parse(std::ifstream(out), nullptr, false);
+  std::filesystem::remove(out);
+  if (raw.is_discarded()) return std::fprintf(stderr, "cannot parse the benchmark output\n"), 1;
+  // Medians by benchmark family.
+  std::map<std::string, nlohmann::json> median;
+  for (const auto& b : raw["benchmarks"]) {
+    if (b.value("aggregate_name", "") != "median") continue;
+    std::string name = b.value("run_name", b.value("name", ""));
+    median[name.substr(0, name.find('/'))] = b;
+  }
+  auto rate = [&](const char* family, const char* counter) -> double {
+    auto it = median.find(family);
+    return it == median.end() ? 0.0 : it->second.value(counter, 0.0);
+  };
+  double eigen = rate("eigen_gemv_heap", "items_per_second");
+  nlohmann::json j = {
+      {"items", items},
+      {"dim", dim},
+      {"k", 100},
+      {"kernel_isa", raw["context"].value("kernel_isa", "")},
+      {"bandwidth_gb_per_s", rate("read_bandwidth", "bytes_per_second") / 1e9},
+      {"fp32_items_per_s", rate("ours_fp32", "items_per_second")},
+      {"fp32_bandwidth_fraction", rate("ours_fp32", "bw_fraction")},
+      {"quantized_items_per_s", rate("ours_int8", "items_per_second")},
+      {"eigen_items_per_s", eigen},
+      {"openblas_items_per_s", rate("openblas_sgemv_heap", "items_per_second")},
+      {"quantized_top100_identical_fraction", rate("ours_int8", "top100_identical")},
+      {"fp32_vs_eigen", eigen > 0 ? rate("ours_fp32", "items_per_second") / eigen : 0.0},
+      {"quantized_vs_eigen", eigen > 0 ? rate("ours_int8", "items_per_second") / eigen : 0.0}};
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("%s\n", j.dump(2).c_str());
+  }
+  return 0;
+}
+
+int BenchScoringCommand(const std::vector<std::string>& args) {
+  if (args.size() < 2 || args[1] != "rpc") return BenchKernelsCommand();
+  return BenchScoreRpc();
+}
+
+int BenchScoreRpc() {
   auto stub = v1::ScoringService::NewStub(server::MakeChannel(absl::GetFlag(FLAGS_scoring)));
   v1::ModelInfo info;
   {

@@ -6,6 +6,7 @@
 ABSL_FLAG(std::string, data_dir, "", "Data sets root (default: $CHATREC_DATA, else ../shared/data)");
 ABSL_FLAG(std::string, store_dir, "var", "Root of the stores (catalog, model, feedback, dialogue)");
 ABSL_FLAG(bool, json, false, "Print JSON instead of text");
+ABSL_FLAG(int64_t, items, 100000, "Items, for `synth` and `bench scoring`");
 
 namespace chatrec::cli {
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <random>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "libs/catalog/catalog_store.h"
@@ -17,8 +18,7 @@
 #include "tools/chatrec/commands.h"
 #include "tools/chatrec/flags.h"
 
-ABSL_FLAG(int64_t, items, 100000, "Synthetic items");
-ABSL_FLAG(int, synth_dim, 64, "Embedding dimension of the synthetic model");
+ABSL_DECLARE_FLAG(int, dim);  // train_command.cc: embedding dimension
 ABSL_FLAG(int, clusters, 100, "Taste clusters (each has its own genres and people)");
 ABSL_FLAG(uint32_t, synth_seed, 1, "Seed: the same seed gives the same data");
 
@@ -36,12 +36,12 @@ int SynthCommand(const std::vector<std::string>&) {
   storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
   kernels::SyntheticOptions so;
   so.items = absl::GetFlag(FLAGS_items);
-  so.dim = absl::GetFlag(FLAGS_synth_dim);
+  so.dim = absl::GetFlag(FLAGS_dim);
   so.clusters = absl::GetFlag(FLAGS_clusters);
   so.seed = absl::GetFlag(FLAGS_synth_seed);
   so.queries = 1;
   if (so.items < 10 || so.items > 20'000'000 || so.dim < 2 || so.dim > 1024 || so.clusters < 1) {
-    std::fprintf(stderr, "--items must be 10..20M, --synth_dim 2..1024, --clusters >= 1\n");
+    std::fprintf(stderr, "--items must be 10..20M, --dim 2..1024, --clusters >= 1\n");
     return 2;
   }
   Progress progress("synthesising", 4);
