@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
 
 #include "libs/model/fold.h"
 #include "libs/model/model_store.h"
@@ -78,6 +79,65 @@ TEST(ModelTest, NeedVectorFollowsGenreEntity) {
   EXPECT_NEAR(b.user() + b.need() + b.kg(), direct, 1e-5);
 }
 
+// 60 users in the two taste groups, each liking most of their group's items.
+std::vector<Interaction> ManyGroupInteractions() {
+  std::vector<Interaction> out;
+  for (int u = 0; u < 60; ++u) {
+    for (int r = 0; r < 5; ++r) {
+      if ((u + r) % 5 == 0) continue;
+      out.push_back({u, u % 2 == 0 ? r : r + 5, Signal{1.f, 1.f}, 1000 + r});
+    }
+  }
+  return out;
+}
+
+TEST(TrainerTest, ValidationLogsEveryIterationStopsEarlyAndRecordsMetrics) {
+  auto catalog = TwoGenreCatalog();
+  TrainOptions o;
+  o.dim = 4;
+  o.iterations = 12;
+  o.validation_fraction = 0.25;
+  o.patience = 1;
+  std::vector<EpochLog> logs;
+  auto m = TrainModel(*catalog, 60, ManyGroupInteractions(), o, nullptr,
+                      [&](const EpochLog& l) { logs.push_back(l); });
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE(m->metrics.count("val_ndcg@10"));
+  EXPECT_GT(m->metrics["val_ndcg@10"], 0.5);  // the held-out item is the group's other item
+  int validation = 0, final_phase = 0;
+  for (const auto& l : logs) {
+    if (std::string(l.phase) == "validation") {
+      ++validation;
+      EXPECT_GE(l.val_ndcg10, 0);
+    } else {
+      ++final_phase;
+    }
+  }
+  EXPECT_LT(validation, 12);  // patience 1 stops long before 12 iterations on this easy data
+  EXPECT_EQ(final_phase, static_cast<int>(m->metrics["iterations"]));
+  EXPECT_EQ(m->metrics["iterations"], m->metrics["best_iteration"]);
+  EXPECT_GT(m->metrics["scale_need"], 0);  // B and C keep their floor
+  EXPECT_GT(m->metrics["scale_kg"], 0);
+}
+
+TEST(TrainerTest, DeterministicForASeedWhateverTheThreadCount) {
+  auto catalog = TwoGenreCatalog();
+  TrainOptions o;
+  o.dim = 4;
+  o.validation_fraction = 0.25;
+  o.threads = 1;
+  auto a = TrainModel(*catalog, 60, ManyGroupInteractions(), o);
+  o.threads = 3;
+  auto b = TrainModel(*catalog, 60, ManyGroupInteractions(), o);
+  o.seed = 7;
+  auto c = TrainModel(*catalog, 60, ManyGroupInteractions(), o);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->item_vectors, b->item_vectors);
+  EXPECT_EQ(a->item_bias, b->item_bias);
+  EXPECT_EQ(a->metrics, b->metrics);
+  EXPECT_NE(a->item_vectors, c->item_vectors);
+}
+
 TEST(ModelStoreTest, SaveLoadRoundTripAndVersions) {
   auto dir = std::filesystem::temp_directory_path() / ("model_store_test_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
@@ -101,6 +161,36 @@ TEST(ModelStoreTest, SaveLoadRoundTripAndVersions) {
   EXPECT_EQ((*LoadModel(dir, "v1"))->version, "v1");
   EXPECT_EQ(LoadModel(dir, "v9").status().code(), absl::StatusCode::kNotFound);
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace chatrec::model
+
+#include "libs/model/item_index.h"
+
+namespace chatrec::model {
+namespace {
+
+TEST(ItemIndexTest, LargeCataloguesUseTheQuantisedPassWithTheSameTopK) {
+  auto m = std::make_shared<Model>();
+  m->version = "big";
+  m->dim = 16;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal;
+  const int64_t n = ItemIndex::kQuantizeFrom;
+  for (int64_t i = 0; i < n; ++i) m->item_ids.push_back(i + 1);
+  for (int64_t i = 0; i < n * m->dim; ++i) m->item_vectors.push_back(normal(rng));
+  m->item_bias.assign(n, 0.f);
+  auto index = ItemIndex::Build(m);
+  ASSERT_TRUE(index.ok()) << index.status();
+  std::vector<float> w(m->dim);
+  for (float& x : w) x = normal(rng);
+  auto approx = (*index)->TopK(w, 20);
+  auto exact = kernels::TopK((*index)->matrix(), w, 20);
+  ASSERT_EQ(approx.size(), 20u);
+  int same = 0;
+  for (size_t i = 0; i < 20; ++i) same += approx[i].row == exact[i].row;
+  EXPECT_GE(same, 19);
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
   {
     std::vector<kernels::ScoredItem> top;
     if (unconstrained) {
-      top = kernels::TopK(index->matrix(), q.w, static_cast<int>(k));
+      top = index->TopK(q.w, static_cast<int>(k));
     } else {
       ASSIGN_OR_RETURN(top, kernels::TopKSubset(index->matrix(), q.w, allowed, static_cast<int>(k)));
     }

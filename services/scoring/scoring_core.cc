@@ -32,7 +32,7 @@ absl::StatusOr<v1::ScoreResponse> ScoringCore::Score(const v1::ScoreRequest& req
 
   std::vector<kernels::ScoredItem> top;
   if (rows.empty()) {
-    top = kernels::TopK(index->matrix(), q.w, req.k());
+    top = index->TopK(q.w, req.k());
   } else {
     ASSIGN_OR_RETURN(top, kernels::TopKSubset(index->matrix(), q.w, rows, req.k()));
   }
