@@ -1,0 +1,114 @@
+// `chatrec eval linking --dialogues FILE`: entity-linking precision and recall of
+// the NLU on real human text. ReDial marks the movies people mention as @ids, so
+// each @id is replaced by the movie's name (as the person would have typed it,
+// with and without the year) and the links the NLU finds are compared with the
+// ids. Needs a store imported with `chatrec import --dataset redial`.
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/flags/flag.h"
+#include "libs/catalog/catalog_store.h"
+#include "libs/catalog/redial.h"
+#include "libs/nlu/understander.h"
+#include "libs/storage/layout.h"
+#include "tools/chatrec/commands.h"
+#include "tools/chatrec/flags.h"
+
+ABSL_FLAG(std::string, dialogues, "", "Dialogues in ReDial's JSONL format (default: <data_dir>/redial/test_data.dev.jsonl)");
+
+namespace chatrec::cli {
+namespace {
+
+struct Counts {
+  int64_t gold = 0, predicted = 0, correct = 0, messages = 0;
+  double precision() const { return predicted ? static_cast<double>(correct) / predicted : 0; }
+  double recall() const { return gold ? static_cast<double>(correct) / gold : 0; }
+};
+
+}  // namespace
+
+int EvalLinkingCommand(const std::vector<std::string>&) {
+  storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
+  auto catalog = catalog::LoadCatalog(layout.catalog());
+  if (!catalog.ok()) return std::fprintf(stderr, "%s\n", catalog.status().ToString().c_str()), 1;
+  if ((*catalog)->meta().dataset() != "redial") {
+    std::fprintf(stderr, "the store holds %s; import ReDial first: chatrec import --dataset redial --store_dir DIR\n",
+                 (*catalog)->meta().dataset().c_str());
+    return 2;
+  }
+  auto nlu = nlu::Understander::Create(**catalog);
+  if (!nlu.ok()) return std::fprintf(stderr, "%s\n", nlu.status().ToString().c_str()), 1;
+  std::string path = absl::GetFlag(FLAGS_dialogues);
+  if (path.empty()) path = DataDir() + "/redial/test_data.dev.jsonl";
+  std::ifstream in(path);
+  if (!in) return std::fprintf(stderr, "cannot open %s\n", path.c_str()), 1;
+
+  const std::regex mention("@(\\d+)");
+  Counts with_year, without_year;
+  std::string line;
+  while (std::getline(in, line)) {
+    nlohmann::json d = nlohmann::json::parse(line, nullptr, false);
+    if (d.is_discarded() || !d.contains("messages") || !d.contains("movieMentions")) continue;
+    for (const auto& m : d["messages"]) {
+      if (!m.contains("text") || !m["text"].is_string()) continue;
+      std::string text = m["text"].get<std::string>();
+      if (text.find('@') == std::string::npos) continue;
+      for (bool keep_year : {true, false}) {
+        absl::flat_hash_set<int64_t> gold;
+        std::string rewritten;
+        auto begin = std::sregex_iterator(text.begin(), text.end(), mention);
+        size_t last = 0;
+        for (auto it = begin; it != std::sregex_iterator(); ++it) {
+          rewritten += text.substr(last, it->position() - last);
+          last = it->position() + it->length();
+          std::string id = (*it)[1];
+          int64_t item_id = std::stoll(id);
+          const auto& names = d["movieMentions"];
+          int32_t row = (*catalog)->RowOf(item_id);
+          if (row < 0 || !names.contains(id) || !names[id].is_string()) {
+            rewritten += it->str();  // unknown movie: leave the marker
+            continue;
+          }
+          std::string name = names[id].get<std::string>();
+          int year = 0;
+          std::string bare;
+          catalog::ParseRedialTitle(name, &bare, &year);
+          rewritten += keep_year && year ? bare + " (" + std::to_string(year) + ")" : bare;
+          gold.insert(item_id);
+        }
+        rewritten += text.substr(last);
+        if (gold.empty()) continue;
+        Counts& c = keep_year ? with_year : without_year;
+        ++c.messages;
+        c.gold += static_cast<int64_t>(gold.size());
+        absl::flat_hash_set<int64_t> predicted;
+        for (const auto& mention_found : (*nlu)->Understand(rewritten).mentions) {
+          int64_t id = catalog::ItemIdFromEntity(mention_found.entity_id);
+          if (id >= 0) predicted.insert(id);
+        }
+        c.predicted += static_cast<int64_t>(predicted.size());
+        for (int64_t id : predicted) c.correct += gold.contains(id);
+      }
+    }
+  }
+  auto obj = [](const Counts& c) {
+    return nlohmann::json{{"messages", c.messages}, {"mentions", c.gold},   {"links", c.predicted},
+                          {"correct", c.correct},   {"precision", c.precision()}, {"recall", c.recall()}};
+  };
+  nlohmann::json j = {{"dialogues", path}, {"with_year", obj(with_year)}, {"without_year", obj(without_year)}};
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("entity linking on %s (%lld messages with movie mentions)\n", path.c_str(),
+                static_cast<long long>(with_year.messages));
+    std::printf("  titles with year:    precision %.3f  recall %.3f  (%lld mentions)\n", with_year.precision(),
+                with_year.recall(), static_cast<long long>(with_year.gold));
+    std::printf("  titles without year: precision %.3f  recall %.3f\n", without_year.precision(), without_year.recall());
+  }
+  return 0;
+}
+
+}  // namespace chatrec::cli
