@@ -1,6 +1,8 @@
 #include "libs/events/event_store.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -14,11 +16,11 @@ namespace {
 using storage::KvStore;
 namespace keys = storage::keys;
 
-constexpr double kPopularityHalfLifeMs = 7.0 * 24 * 3600 * 1000;
+constexpr double kPopularityHalfLifeMs = EventStore::kPopularityHalfLifeMs;
 constexpr int kLikedCap = 50, kRejectedCap = 200, kSeenCap = 2000;
 
 const std::vector<std::string>& Cfs() {
-  static const std::vector<std::string> kCfs = {"events", "event_ids", "users", "items"};
+  static const std::vector<std::string> kCfs = {"events", "event_ids", "users", "user_stats", "items", "cooc"};
   return kCfs;
 }
 
@@ -78,6 +80,35 @@ void UpdateItemStats(const v1::Event& e, internal::ItemStats* s) {
   s->set_decayed_at_ms(t);
 }
 
+// Co-occurrence counts are one record per ordered pair (CF "cooc", key
+// I64Key(item) + I64(neighbour), value a little-endian int64), so an event only
+// writes the few pairs it changes.
+std::string CoKey(int64_t item, int64_t neighbour) {
+  std::string k = keys::I64Key(item);
+  keys::AppendI64(&k, neighbour);
+  return k;
+}
+
+int64_t DecodeCount(std::string_view bytes) {
+  int64_t n = 0;
+  if (bytes.size() == 8) std::memcpy(&n, bytes.data(), 8);
+  return n;
+}
+
+std::string EncodeCount(int64_t n) { return std::string(reinterpret_cast<const char*>(&n), 8); }
+
+// The fold-in statistics are big (dim² floats) and change only with events that
+// carry a signal, so they are stored apart from the small per-user counters
+// (CF "user_stats", a UserSummary holding only model_version, gram and rhs) and
+// rewritten only when they change.
+internal::UserSummary StatsPart(const internal::UserSummary& s) {
+  internal::UserSummary out;
+  out.set_model_version(s.model_version());
+  *out.mutable_gram() = s.gram();
+  *out.mutable_rhs() = s.rhs();
+  return out;
+}
+
 }  // namespace
 
 void PushRecent(google::protobuf::RepeatedField<int64_t>* list, int64_t item_id, int cap) {
@@ -98,10 +129,26 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOpt
 }
 
 absl::StatusOr<AppendResult> EventStore::Append(absl::Span<const v1::Event> events, const SummaryUpdater& updater) {
-  Pending p{events, &updater};
+  Pending p;
+  p.events = events;
+  p.updater = &updater;
+  Enqueue(&p);
+  return p.result;
+}
+
+absl::StatusOr<internal::UserSummary> EventStore::RefreshSummary(const std::string& user_id,
+                                                                 const SummaryRefresher& refresher) {
+  Pending p;
+  p.refresh_user = &user_id;
+  p.refresher = &refresher;
+  Enqueue(&p);
+  return p.refreshed;
+}
+
+void EventStore::Enqueue(Pending* p) {
   std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(&p);
-  while (!p.done) {
+  queue_.push_back(p);
+  while (!p->done) {
     if (leader_active_) {
       cv_.wait(lock);
       continue;
@@ -117,16 +164,45 @@ absl::StatusOr<AppendResult> EventStore::Append(absl::Span<const v1::Event> even
     for (Pending* g : group) g->done = true;
     cv_.notify_all();
   }
-  return p.result;
 }
 
 void EventStore::CommitGroup(std::vector<Pending*>& group) {
   KvStore::Batch batch;
   absl::flat_hash_map<std::string, internal::UserSummary> summaries;
+  absl::flat_hash_map<std::string, std::string> stats_as_loaded;  // user -> serialized StatsPart
   absl::flat_hash_map<int64_t, internal::ItemStats> items;
+  absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> co_deltas;  // (item, neighbour) -> added count
   absl::flat_hash_set<std::string> new_ids;
+  absl::flat_hash_set<std::string> dirty_users;  // summaries to write back
   absl::Status status;
+  auto summary_of = [&](const std::string& user) -> absl::StatusOr<internal::UserSummary*> {
+    auto it = summaries.find(user);
+    if (it == summaries.end()) {
+      ASSIGN_OR_RETURN(internal::UserSummary loaded, GetSummary(user));
+      stats_as_loaded[user] = StatsPart(loaded).SerializeAsString();
+      it = summaries.emplace(user, std::move(loaded)).first;
+    }
+    return &it->second;
+  };
+  // Refreshes first: they see exactly the committed history, and the appends of
+  // this group then build on the refreshed statistics.
   for (Pending* p : group) {
+    if (!p->refresher || !status.ok()) continue;
+    auto s = summary_of(*p->refresh_user);
+    if (!s.ok()) {
+      status = s.status();
+      break;
+    }
+    auto changed = (*p->refresher)(*s);
+    if (!changed.ok()) {
+      p->refreshed = changed.status();  // this refresh failed; the rest of the group goes on
+      continue;
+    }
+    if (*changed) dirty_users.insert(*p->refresh_user);
+    p->refreshed = **s;
+  }
+  for (Pending* p : group) {
+    if (p->refresher || !status.ok()) continue;
     AppendResult r;
     for (const v1::Event& e : p->events) {
       std::string id_key = EventIdKey(e.user_id(), e.event_id());
@@ -144,17 +220,26 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
         break;
       }
       new_ids.insert(id_key);
-      auto sit = summaries.find(e.user_id());
-      if (sit == summaries.end()) {
-        auto loaded = GetSummary(e.user_id());
-        if (!loaded.ok()) {
-          status = loaded.status();
-          break;
-        }
-        sit = summaries.emplace(e.user_id(), std::move(*loaded)).first;
+      auto summary = summary_of(e.user_id());
+      if (!summary.ok()) {
+        status = summary.status();
+        break;
       }
-      UpdateSummary(e, &sit->second);
-      if (*p->updater) (*p->updater)(e, &sit->second);
+      internal::UserSummary* s = *summary;
+      if (IsPositive(e)) {
+        // Co-occurrence with the user's most recent positive items (before this one).
+        int n = 0;
+        for (int64_t other : s->liked_item_ids()) {
+          if (n == kCoWindow) break;
+          if (other == e.item_id()) continue;
+          ++n;
+          co_deltas[{e.item_id(), other}] += 1;
+          co_deltas[{other, e.item_id()}] += 1;
+        }
+      }
+      UpdateSummary(e, s);
+      dirty_users.insert(e.user_id());
+      if (*p->updater) (*p->updater)(e, s);
       auto iit = items.find(e.item_id());
       if (iit == items.end()) {
         auto loaded = GetItemStats(e.item_id());
@@ -174,24 +259,82 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
     if (!status.ok()) break;
   }
   if (status.ok()) {
-    for (const auto& [user, s] : summaries) batch.PutProto("users", keys::StringKey(user), s);
+    for (const std::string& user : dirty_users) {
+      const internal::UserSummary& full = summaries[user];
+      std::string stats = StatsPart(full).SerializeAsString();
+      if (stats != stats_as_loaded[user]) batch.Put("user_stats", keys::StringKey(user), stats);
+      internal::UserSummary counters = full;
+      counters.clear_model_version();
+      counters.clear_gram();
+      counters.clear_rhs();
+      batch.PutProto("users", keys::StringKey(user), counters);
+    }
     for (const auto& [item, s] : items) batch.PutProto("items", keys::I64Key(item), s);
-    if (batch.count() > 0) status = kv_->Write(batch);
+    // In key order: the memtable inserts then reuse their search path (bulk imports
+    // touch hundreds of thousands of pairs per batch).
+    std::vector<std::pair<std::pair<int64_t, int64_t>, int64_t>> pairs(co_deltas.begin(), co_deltas.end());
+    std::sort(pairs.begin(), pairs.end());
+    for (const auto& [pair, delta] : pairs) {
+      const std::string key = CoKey(pair.first, pair.second);
+      auto stored = kv_->Get("cooc", key);
+      if (!stored.ok() && !absl::IsNotFound(stored.status())) {
+        status = stored.status();
+        break;
+      }
+      batch.Put("cooc", key, EncodeCount(delta + (stored.ok() ? DecodeCount(*stored) : 0)));
+    }
   }
+  if (status.ok() && batch.count() > 0) status = kv_->Write(batch);
   if (!status.ok()) {
-    for (Pending* p : group) p->result = status;
+    for (Pending* p : group) {
+      if (p->refresher) {
+        p->refreshed = status;
+      } else {
+        p->result = status;
+      }
+    }
   }
 }
 
 absl::StatusOr<internal::UserSummary> EventStore::GetSummary(const std::string& user_id) const {
   internal::UserSummary s;
   ASSIGN_OR_RETURN(bool found, kv_->GetProto("users", keys::StringKey(user_id), &s));
-  (void)found;
+  if (!found) return s;
+  internal::UserSummary stats;
+  ASSIGN_OR_RETURN(bool has_stats, kv_->GetProto("user_stats", keys::StringKey(user_id), &stats));
+  if (has_stats) {  // else: none yet, or a store written before the split (kept in "users")
+    s.set_model_version(stats.model_version());
+    *s.mutable_gram() = std::move(*stats.mutable_gram());
+    *s.mutable_rhs() = std::move(*stats.mutable_rhs());
+  }
   return s;
 }
 
-absl::Status EventStore::PutSummary(const std::string& user_id, const internal::UserSummary& summary) {
-  return kv_->PutProto("users", keys::StringKey(user_id), summary);
+double EventStore::PopularityAt(const internal::ItemStats& stats, int64_t now_ms) {
+  if (now_ms <= stats.decayed_at_ms()) return stats.decayed_popularity();
+  return stats.decayed_popularity() *
+         std::exp2(-static_cast<double>(now_ms - stats.decayed_at_ms()) / kPopularityHalfLifeMs);
+}
+
+absl::StatusOr<std::vector<CoOccurrence>> EventStore::GetCoOccurrences(int64_t item_id, int limit) const {
+  std::vector<CoOccurrence> v;
+  const std::string prefix = keys::I64Key(item_id);
+  RETURN_IF_ERROR(kv_->Scan("cooc", prefix, [&](std::string_view key, std::string_view value) {
+    key.remove_prefix(prefix.size());
+    int64_t neighbour;
+    if (keys::ReadI64(&key, &neighbour)) v.push_back({neighbour, DecodeCount(value)});
+    return true;
+  }));
+  auto by_count = [](const CoOccurrence& a, const CoOccurrence& b) {
+    return a.count != b.count ? a.count > b.count : a.item_id < b.item_id;
+  };
+  if (limit >= 0 && v.size() > static_cast<size_t>(limit)) {
+    std::partial_sort(v.begin(), v.begin() + limit, v.end(), by_count);
+    v.resize(limit);
+  } else {
+    std::sort(v.begin(), v.end(), by_count);
+  }
+  return v;
 }
 
 absl::StatusOr<internal::ItemStats> EventStore::GetItemStats(int64_t item_id) const {
@@ -243,6 +386,7 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
     return true;
   });
   batch.Delete("users", keys::StringKey(user_id));
+  batch.Delete("user_stats", keys::StringKey(user_id));
   if (s.ok()) s = kv_->Write(batch);
   lock.lock();
   leader_active_ = false;

@@ -5,6 +5,12 @@
 // Appends from concurrent callers are group-committed: one caller becomes the
 // leader, writes everyone's events in one batch with one WAL sync, and wakes the
 // others. Nothing is acknowledged before it is durable (unless sync is off).
+//
+// Besides the per-user summaries, every new positive event updates item-to-item
+// co-occurrence counts (with the user's most recent positive items) and the item's
+// time-decayed popularity, in the same batch. Summary refreshes (rebuilding model
+// statistics after a new model version) go through the same serialized path, so a
+// concurrent Append can never be lost by a read-modify-write race.
 #pragma once
 
 #include <condition_variable>
@@ -39,6 +45,18 @@ struct AppendResult {
 // model-dependent statistics (the fold-in sums). May be null.
 using SummaryUpdater = std::function<void(const v1::Event&, internal::UserSummary*)>;
 
+// Called by RefreshSummary with the user's current summary while no Append can run;
+// may read the user's history (ScanUser) and change the summary. Returns true if it
+// changed it (it is then written), false to leave it as it is.
+using SummaryRefresher = std::function<absl::StatusOr<bool>(internal::UserSummary*)>;
+
+// Items whose positive events by one user came close together (within the user's
+// last kCoWindow positive items), with how often.
+struct CoOccurrence {
+  int64_t item_id = 0;
+  int64_t count = 0;
+};
+
 class EventStore {
  public:
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(const EventStoreOptions& options);
@@ -49,9 +67,18 @@ class EventStore {
 
   // The user's summary; an empty one for a user never seen.
   absl::StatusOr<internal::UserSummary> GetSummary(const std::string& user_id) const;
-  // Replaces the summary (after rebuilding model statistics from the history).
-  absl::Status PutSummary(const std::string& user_id, const internal::UserSummary& summary);
+  // Runs `refresher` on the user's summary serialized with every Append and
+  // DeleteUser, writes the result if it changed, and returns it.
+  absl::StatusOr<internal::UserSummary> RefreshSummary(const std::string& user_id, const SummaryRefresher& refresher);
   absl::StatusOr<internal::ItemStats> GetItemStats(int64_t item_id) const;
+  // The item's decayed popularity brought forward to now_ms (half-life kPopularityHalfLifeMs).
+  static double PopularityAt(const internal::ItemStats& stats, int64_t now_ms);
+  // Up to `limit` items co-occurring with item_id (all if negative), highest count first.
+  absl::StatusOr<std::vector<CoOccurrence>> GetCoOccurrences(int64_t item_id, int limit) const;
+
+  static constexpr int kCoWindow = 5;
+  static constexpr int kCoCap = 200;  // most neighbours one read returns through the API
+  static constexpr double kPopularityHalfLifeMs = 7.0 * 24 * 3600 * 1000;
 
   // The user's events in time order with since_ms <= t < until_ms (0 = open),
   // starting after `resume_key` (a key returned by an earlier call). fn returns false to stop.
@@ -66,14 +93,21 @@ class EventStore {
   absl::Status Flush() { return kv_->Flush(); }
 
  private:
+  // One queued Append, or (with refresher set) one RefreshSummary.
   struct Pending {
     absl::Span<const v1::Event> events;
-    const SummaryUpdater* updater;
+    const SummaryUpdater* updater = nullptr;
+    const std::string* refresh_user = nullptr;
+    const SummaryRefresher* refresher = nullptr;
     absl::StatusOr<AppendResult> result = AppendResult{};
+    absl::StatusOr<internal::UserSummary> refreshed = internal::UserSummary{};
     bool done = false;
   };
   explicit EventStore(std::unique_ptr<storage::KvStore> kv) : kv_(std::move(kv)) {}
-  // Writes a group of pending appends in one batch; called by the leader only.
+  // Queues p and returns once a leader (possibly this caller) has committed it.
+  void Enqueue(Pending* p);
+  // Writes a group of pending appends and refreshes in one batch; leader only.
+  // Refreshes run first, on the state committed before the group.
   void CommitGroup(std::vector<Pending*>& group);
 
   std::unique_ptr<storage::KvStore> kv_;

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
+
+#include "libs/common/status_macros.h"
 
 namespace chatrec::events {
 namespace {
@@ -95,6 +98,75 @@ TEST_F(EventStoreTest, DeleteUserErasesHistoryAndSummary) {
   EXPECT_EQ(n, 1);
   // The same event id may be used again after erasure.
   EXPECT_EQ(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, 1)})->recorded, 1);
+}
+
+TEST_F(EventStoreTest, PositiveEventsOfOneUserCoOccur) {
+  ASSERT_TRUE(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, 1), Ev("b", "u", 2, v1::EVENT_TYPE_WATCH, 2),
+                              Ev("c", "u", 9, v1::EVENT_TYPE_IMPRESSION, 3)})
+                  .ok());
+  ASSERT_TRUE(store_->Append({Ev("d", "u", 3, v1::EVENT_TYPE_LIKE, 4), Ev("e", "v", 1, v1::EVENT_TYPE_LIKE, 5),
+                              Ev("f", "v", 3, v1::EVENT_TYPE_LIKE, 6)})
+                  .ok());
+  auto co = *store_->GetCoOccurrences(3, 10);
+  ASSERT_EQ(co.size(), 2u);
+  EXPECT_EQ(co[0].item_id, 1);  // liked with 3 by both users
+  EXPECT_EQ(co[0].count, 2);
+  EXPECT_EQ(co[1].item_id, 2);
+  EXPECT_EQ(co[1].count, 1);
+  EXPECT_TRUE(store_->GetCoOccurrences(9, 10)->empty()) << "an impression says nothing about taste";
+  EXPECT_EQ(store_->GetCoOccurrences(1, 1)->size(), 1u);
+}
+
+TEST_F(EventStoreTest, PopularityHalvesEveryHalfLife) {
+  ASSERT_TRUE(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, 1000), Ev("b", "v", 1, v1::EVENT_TYPE_LIKE, 1000)})
+                  .ok());
+  auto stats = *store_->GetItemStats(1);
+  EXPECT_DOUBLE_EQ(EventStore::PopularityAt(stats, 1000), 2.0);
+  EXPECT_NEAR(EventStore::PopularityAt(stats, 1000 + static_cast<int64_t>(EventStore::kPopularityHalfLifeMs)), 1.0,
+              1e-9);
+}
+
+// A refresh that rebuilds a count from the history, racing with appends that
+// keep it current: no append may be lost in between.
+TEST_F(EventStoreTest, RefreshSummaryNeverLosesAConcurrentAppend) {
+  SummaryUpdater updater = [](const v1::Event&, internal::UserSummary* s) {
+    if (s->model_version() == "rebuilt") s->set_rhs(0, s->rhs(0) + 1);
+  };
+  std::atomic<bool> done{false};
+  std::thread refresher([&] {
+    do {
+      auto r = store_->RefreshSummary("u", [&](internal::UserSummary* s) -> absl::StatusOr<bool> {
+        float n = 0;
+        RETURN_IF_ERROR(store_->ScanUser("u", 0, 0, "", [&](const std::string&, const v1::Event&) {
+          ++n;
+          return true;
+        }));
+        s->set_model_version("rebuilt");
+        s->clear_rhs();
+        s->add_rhs(n);
+        return true;
+      });
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->rhs(0), static_cast<float>(r->event_count()));
+    } while (!done.load());
+  });
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        ASSERT_TRUE(store_->Append({Ev(std::to_string(t) + "-" + std::to_string(i), "u", i, v1::EVENT_TYPE_CLICK, i)},
+                                   updater)
+                        .ok());
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  done = true;
+  refresher.join();
+  auto s = *store_->GetSummary("u");
+  EXPECT_EQ(s.event_count(), 400);
+  ASSERT_EQ(s.model_version(), "rebuilt");
+  EXPECT_EQ(s.rhs(0), 400.f);
 }
 
 }  // namespace

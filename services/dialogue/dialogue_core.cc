@@ -173,6 +173,28 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
   return resp;
 }
 
+absl::StatusOr<std::vector<int64_t>> DialogueCore::Rank(const std::string& session_id, int k, Deadline deadline) {
+  if (k < 1 || k > 100) return absl::InvalidArgumentError("k must be 1..100");
+  ASSIGN_OR_RETURN(v1::Session session, o_.sessions->Get(session_id));
+  v1::ConverseResponse resp;
+  Recommend(&session, StateChange(), k, deadline, &resp);
+  std::vector<int64_t> ids;
+  for (const auto& item : resp.items()) ids.push_back(item.item().id());
+  return ids;
+}
+
+absl::Status DialogueCore::NoteShown(const std::string& session_id, const std::vector<int64_t>& item_ids) {
+  ASSIGN_OR_RETURN(v1::Session session, o_.sessions->Get(session_id));
+  auto* state = session.mutable_state();
+  state->clear_last_item_ids();
+  for (int64_t id : item_ids) {
+    if (o_.catalog->RowOf(id) < 0) continue;
+    state->add_last_item_ids(id);
+    AddUnique(state->mutable_shown_item_ids(), id);
+  }
+  return o_.sessions->Put(session);
+}
+
 std::vector<DialogueCore::Ranked> DialogueCore::PopularFallback(const v1::Filters& f, int k) const {
   const catalog::Catalog& c = *o_.catalog;
   std::vector<Ranked> out;

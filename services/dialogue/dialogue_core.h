@@ -44,6 +44,14 @@ class DialogueCore {
   absl::StatusOr<v1::ExplainItemResponse> ExplainItem(const v1::ExplainItemRequest& request, Deadline deadline);
   absl::Status Flush() { return o_.sessions->Flush(); }
 
+  // For offline evaluation (`chatrec eval redial`): the item ids the system would
+  // recommend now in this session (k up to 100), through the same path as
+  // Converse; nothing is recorded or saved.
+  absl::StatusOr<std::vector<int64_t>> Rank(const std::string& session_id, int k, Deadline deadline);
+  // For offline evaluation: items a human recommender mentioned become the
+  // session's last shown list, so "seen it" or "the first one" refer to them.
+  absl::Status NoteShown(const std::string& session_id, const std::vector<int64_t>& item_ids);
+
  private:
   struct Ranked {
     int32_t row;

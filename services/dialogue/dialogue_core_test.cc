@@ -4,64 +4,11 @@
 
 #include <filesystem>
 
-#include "services/retrieval/retrieval_core.h"
-#include "services/scoring/scoring_core.h"
+#include "services/dialogue/in_process_clients.h"
 #include "services/testing/tiny_world.h"
 
 namespace chatrec::dialogue {
 namespace {
-
-// Clients that call the real cores in-process, and can be made to fail.
-class InProcessFeedback : public FeedbackClient {
- public:
-  absl::StatusOr<v1::UserState> GetUserState(const std::string& user_id, Deadline deadline) override {
-    last_deadline = deadline;
-    if (!fail.ok()) return fail;
-    v1::UserState s;
-    s.set_user_id(user_id);
-    s.set_cold_start(true);
-    return s;
-  }
-  absl::Status Record(const v1::RecordRequest& request, Deadline deadline) override {
-    if (!fail.ok()) return fail;
-    for (const auto& e : request.events()) events.push_back(e);
-    return absl::OkStatus();
-  }
-  int Count(v1::EventType type) const {
-    return static_cast<int>(std::count_if(events.begin(), events.end(), [&](const v1::Event& e) { return e.type() == type; }));
-  }
-  absl::Status fail;
-  std::vector<v1::Event> events;
-  Deadline last_deadline;
-};
-
-class InProcessRetrieval : public RetrievalClient {
- public:
-  explicit InProcessRetrieval(retrieval::RetrievalCore* core) : core_(core) {}
-  absl::StatusOr<v1::RetrieveResponse> Retrieve(const v1::RetrieveRequest& request, Deadline deadline) override {
-    last_deadline = deadline;
-    if (!fail.ok()) return fail;
-    return core_->Retrieve(request);
-  }
-  absl::Status fail;
-  Deadline last_deadline;
-
- private:
-  retrieval::RetrievalCore* core_;
-};
-
-class InProcessScoring : public ScoringClient {
- public:
-  explicit InProcessScoring(scoring::ScoringCore* core) : core_(core) {}
-  absl::StatusOr<v1::ScoreResponse> Score(const v1::ScoreRequest& request, Deadline) override {
-    if (!fail.ok()) return fail;
-    return core_->Score(request);
-  }
-  absl::Status fail;
-
- private:
-  scoring::ScoringCore* core_;
-};
 
 class DialogueCoreTest : public ::testing::Test {
  protected:

@@ -47,12 +47,21 @@ absl::StatusOr<v1::RecordResponse> FeedbackCore::Record(const v1::RecordRequest&
   std::vector<v1::Event> events(request.events().begin(), request.events().end());
   for (size_t i = 0; i < events.size(); ++i) RETURN_IF_ERROR(ValidateEvent(&events[i], static_cast<int>(i)));
   model::ModelPtr m = o_.models->Current();
-  const catalog::Catalog* catalog = o_.catalog;
   events::SummaryUpdater updater = [&](const v1::Event& e, internal::UserSummary* s) {
+    if (s->model_version() != m->version) {
+      if (s->event_count() > 1) {
+        // Statistics of another version (or none yet, after an import): mark them
+        // stale; GetUserState rebuilds them once from the history.
+        s->clear_model_version();
+        s->clear_gram();
+        s->clear_rhs();
+        return;
+      }
+      model::ResetStatistics(*m, s);  // a new user: start from an empty history
+    }
+    int32_t row = m->RowOf(e.item_id());
     auto signal = model::SignalOf(e.type(), e.rating());
-    // Statistics of another version are rebuilt from the history when read.
-    if (!signal || (s->model_version() != m->version && s->event_count() > 1)) return;
-    model::Accumulate(*m, catalog->RowOf(e.item_id()), *signal, s);
+    if (row >= 0 && signal) model::Accumulate(*m, row, *signal, s);
   };
   ASSIGN_OR_RETURN(events::AppendResult r, o_.store->Append(events, updater));
   v1::RecordResponse resp;
@@ -103,28 +112,51 @@ absl::StatusOr<v1::GetHistoryResponse> FeedbackCore::GetHistory(const v1::GetHis
   return resp;
 }
 
-absl::StatusOr<std::vector<float>> FeedbackCore::UserVector(const std::string& user_id,
-                                                            const internal::UserSummary& s, const model::Model& m) {
-  if (s.model_version() == m.version) return model::EncodeUser(m, s);
-  {
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    auto it = rebuilt_.find(user_id);
-    if (it != rebuilt_.end() && it->second.version == m.version && it->second.events == s.event_count()) {
-      return it->second.vector;
-    }
+absl::StatusOr<std::vector<float>> FeedbackCore::UserVector(const std::string& user_id, internal::UserSummary s,
+                                                            const model::Model& m) {
+  if (s.model_version() != m.version) {
+    // Rebuilt once per (user, model version) and stored, serialized with appends:
+    // an event recorded meanwhile is either in the scanned history or applied after.
+    events::SummaryRefresher rebuild = [&](internal::UserSummary* current) -> absl::StatusOr<bool> {
+      if (current->model_version() == m.version) return false;  // another call did it
+      model::ResetStatistics(m, current);
+      RETURN_IF_ERROR(o_.store->ScanUser(user_id, 0, 0, "", [&](const std::string&, const v1::Event& e) {
+        int32_t row = m.RowOf(e.item_id());
+        auto signal = model::SignalOf(e.type(), e.rating());
+        if (row >= 0 && signal) model::Accumulate(m, row, *signal, current);
+        return true;
+      }));
+      return true;
+    };
+    ASSIGN_OR_RETURN(s, o_.store->RefreshSummary(user_id, rebuild));
   }
-  internal::UserSummary stats;
-  model::ResetStatistics(m, &stats);
-  RETURN_IF_ERROR(o_.store->ScanUser(user_id, 0, 0, "", [&](const std::string&, const v1::Event& e) {
-    int32_t row = m.RowOf(e.item_id());
-    auto signal = model::SignalOf(e.type(), e.rating());
-    if (row >= 0 && signal) model::Accumulate(m, row, *signal, &stats);
-    return true;
-  }));
-  std::vector<float> u = model::EncodeUser(m, stats);
-  std::lock_guard<std::mutex> lock(cache_mu_);
-  rebuilt_[user_id] = Cached{m.version, s.event_count(), u};
-  return u;
+  return model::EncodeUser(m, s);
+}
+
+absl::StatusOr<v1::ItemSignals> FeedbackCore::GetItemSignals(const v1::GetItemSignalsRequest& req) const {
+  if (o_.catalog->RowOf(req.item_id()) < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("item_id ", req.item_id(), " is not in the catalogue"));
+  }
+  if (req.max_neighbors() < 0 || req.max_neighbors() > events::EventStore::kCoCap) {
+    return absl::InvalidArgumentError(absl::StrCat("max_neighbors must be 0..", events::EventStore::kCoCap));
+  }
+  ASSIGN_OR_RETURN(internal::ItemStats stats, o_.store->GetItemStats(req.item_id()));
+  ASSIGN_OR_RETURN(std::vector<events::CoOccurrence> co,
+                   o_.store->GetCoOccurrences(req.item_id(), req.max_neighbors() == 0 ? 20 : req.max_neighbors()));
+  v1::ItemSignals out;
+  const int64_t now = o_.clock->NowMs();
+  out.set_item_id(req.item_id());
+  out.set_events(stats.events());
+  out.set_positives(stats.positives());
+  out.set_negatives(stats.negatives());
+  out.set_decayed_popularity(events::EventStore::PopularityAt(stats, now));
+  out.set_as_of_ms(now);
+  for (const auto& c : co) {
+    auto* n = out.add_co_occurring();
+    n->set_item_id(c.item_id);
+    n->set_count(c.count);
+  }
+  return out;
 }
 
 absl::StatusOr<v1::UserState> FeedbackCore::GetUserState(const v1::GetUserStateRequest& req) {
@@ -144,7 +176,7 @@ absl::StatusOr<v1::UserState> FeedbackCore::GetUserState(const v1::GetUserStateR
     state.set_cold_start(true);
     return state;
   }
-  ASSIGN_OR_RETURN(std::vector<float> u, UserVector(req.user_id(), s, *m));
+  ASSIGN_OR_RETURN(std::vector<float> u, UserVector(req.user_id(), std::move(s), *m));
   state.mutable_vector()->Add(u.begin(), u.end());
   state.set_cold_start(u.empty());
   return state;
@@ -153,10 +185,6 @@ absl::StatusOr<v1::UserState> FeedbackCore::GetUserState(const v1::GetUserStateR
 absl::StatusOr<v1::DeleteUserResponse> FeedbackCore::DeleteUser(const v1::DeleteUserRequest& req) {
   if (req.user_id().empty()) return absl::InvalidArgumentError("user_id is empty");
   ASSIGN_OR_RETURN(int64_t n, o_.store->DeleteUser(req.user_id()));
-  {
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    rebuilt_.erase(req.user_id());
-  }
   v1::DeleteUserResponse resp;
   resp.set_events_deleted(n);
   return resp;

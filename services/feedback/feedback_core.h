@@ -4,10 +4,9 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
+#include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "chatrec/v1/feedback.pb.h"
 #include "libs/catalog/catalog.h"
@@ -34,26 +33,21 @@ class FeedbackCore {
   absl::StatusOr<v1::GetHistoryResponse> GetHistory(const v1::GetHistoryRequest& request) const;
   absl::StatusOr<v1::UserState> GetUserState(const v1::GetUserStateRequest& request);
   absl::StatusOr<v1::DeleteUserResponse> DeleteUser(const v1::DeleteUserRequest& request);
+  // Counters and co-occurrences of one catalogue item.
+  absl::StatusOr<v1::ItemSignals> GetItemSignals(const v1::GetItemSignalsRequest& request) const;
   absl::Status Flush() { return o_.store->Flush(); }
 
   // Checks one event and fills in the server-side defaults (timestamp).
   absl::Status ValidateEvent(v1::Event* event, int index) const;
 
  private:
-  // u for the current model: from the summary's statistics, or rebuilt from the
-  // history when they belong to an older model version (after `chatrec train`).
-  absl::StatusOr<std::vector<float>> UserVector(const std::string& user_id, const internal::UserSummary& s,
+  // u for the current model: from the summary's statistics, or, when they belong
+  // to another model version (after `chatrec train`, or an import), rebuilt once
+  // from the history and stored so the next call is a single read.
+  absl::StatusOr<std::vector<float>> UserVector(const std::string& user_id, internal::UserSummary s,
                                                 const model::Model& m);
 
   FeedbackCoreOptions o_;
-  std::mutex cache_mu_;
-  // user -> (model version, event count, vector) for users whose stats were rebuilt.
-  struct Cached {
-    std::string version;
-    int64_t events;
-    std::vector<float> vector;
-  };
-  absl::flat_hash_map<std::string, Cached> rebuilt_;  // guarded by cache_mu_
 };
 
 }  // namespace chatrec::feedback

@@ -88,4 +88,14 @@ grpc::ServerUnaryReactor* FeedbackServiceImpl::DeleteUser(grpc::CallbackServerCo
   });
 }
 
+grpc::ServerUnaryReactor* FeedbackServiceImpl::GetItemSignals(grpc::CallbackServerContext* ctx,
+                                                              const v1::GetItemSignalsRequest* req,
+                                                              v1::ItemSignals* resp) {
+  return server::Unary(ctx, [&]() -> absl::Status {
+    auto r = core_->GetItemSignals(*req);
+    if (r.ok()) *resp = std::move(*r);
+    return r.status();
+  });
+}
+
 }  // namespace chatrec::feedback

@@ -21,6 +21,8 @@ class FeedbackServiceImpl final : public v1::FeedbackService::CallbackService {
                                          v1::UserState* resp) override;
   grpc::ServerUnaryReactor* DeleteUser(grpc::CallbackServerContext* ctx, const v1::DeleteUserRequest* req,
                                        v1::DeleteUserResponse* resp) override;
+  grpc::ServerUnaryReactor* GetItemSignals(grpc::CallbackServerContext* ctx, const v1::GetItemSignalsRequest* req,
+                                           v1::ItemSignals* resp) override;
 
  private:
   FeedbackCore* core_;

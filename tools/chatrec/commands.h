@@ -9,8 +9,14 @@ namespace chatrec::cli {
 int ImportCommand(const std::vector<std::string>& args);  // data set -> stores
 int TrainCommand(const std::vector<std::string>& args);   // stores -> new model version
 int ModelsCommand(const std::vector<std::string>& args);  // list model versions
+int EvalCommand(const std::vector<std::string>& args);    // offline top-k evaluation against baselines
+int SynthCommand(const std::vector<std::string>& args);   // synthetic catalogue + model at scale
+int BenchScoringCommand(const std::vector<std::string>& args);  // Score RPC latency on loopback
+int EvalLinkingCommand(const std::vector<std::string>& args);  // NLU linking on ReDial mentions
+int EvalRedialCommand(const std::vector<std::string>& args);   // conversational eval on ReDial
 int ChatCommand(const std::vector<std::string>& args);    // talk to the dialogue service
 int HealthCommand(const std::vector<std::string>& args);  // grpc.health.v1 check
+int BenchCommand(const std::vector<std::string>& args);   // `bench feedback`: durable events/s and latency
 
 // The data-set root: --data_dir, else $CHATREC_DATA, else ../shared/data.
 std::string DataDir();

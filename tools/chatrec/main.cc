@@ -15,8 +15,16 @@ constexpr char kUsage[] =
     "  import   load MovieLens 100K and its DBpedia KG into the stores (--data_dir, --store_dir)\n"
     "  train    train a new model version from the stored histories (--dim, --iterations, --seed)\n"
     "  models   list model versions with their metrics\n"
+    "  eval     evaluate our model and baselines on ML-100K (--protocol chatrec|loo, --train F --test F, --json)\n"
+    "  synth    a synthetic catalogue and model at scale (--items N --dim D --store_dir DIR)\n"
+    "  eval redial   Recall@1/10/50 on ReDial dialogues through the dialogue engine (--dialogues FILE)\n"
+    "  eval linking  NLU entity linking on ReDial @mentions (--dialogues FILE; a store from import --dataset redial)\n"
     "  chat     talk to the dialogue service (--dialogue HOST:PORT --user ID [--json]); one turn per input line\n"
-    "  health   check a service's gRPC health (--target HOST:PORT [--service NAME])\n";
+    "  health   check a service's gRPC health (--target HOST:PORT [--service NAME])\n"
+    "  bench scoring   kernels vs Eigen/OpenBLAS in one process (--items N --dim D [--json])\n"
+    "  bench scoring rpc  Score RPC latency p50/p99 against --scoring HOST:PORT (1,000 candidates; whole catalogue)\n"
+    "  bench feedback  durable Record throughput and latency (--clients C --seconds S [--batch B] [--feedback "
+    "HOST:PORT] [--json])\n";
 
 }  // namespace
 
@@ -36,8 +44,14 @@ int main(int argc, char** argv) {
   if (command == "import") return ImportCommand(args);
   if (command == "train") return TrainCommand(args);
   if (command == "models") return ModelsCommand(args);
+  if (command == "eval" && !args.empty() && args[0] == "linking") return EvalLinkingCommand(args);
+  if (command == "eval" && !args.empty() && args[0] == "redial") return EvalRedialCommand(args);
+  if (command == "eval") return EvalCommand(args);
+  if (command == "synth") return SynthCommand(args);
   if (command == "chat") return ChatCommand(args);
   if (command == "health") return HealthCommand(args);
+  if (command == "bench" && !args.empty() && args[0] == "scoring") return BenchScoringCommand(args);
+  if (command == "bench") return BenchCommand(args);
   std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

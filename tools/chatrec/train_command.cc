@@ -1,4 +1,5 @@
 // `chatrec train` and `chatrec models`: a new model version from the stored histories.
+#include <chrono>
 #include <cstdio>
 
 #include "absl/container/flat_hash_map.h"
@@ -12,10 +13,16 @@
 #include "tools/chatrec/commands.h"
 #include "tools/chatrec/flags.h"
 
-ABSL_FLAG(int, dim, 32, "Embedding dimension");
-ABSL_FLAG(int, iterations, 10, "ALS iterations");
+// Defaults tuned on a validation split of ML-100K (seed 1 of `chatrec eval`), not on the reported split.
+ABSL_FLAG(int, dim, 64, "Embedding dimension");
+ABSL_FLAG(int, iterations, 15, "ALS iterations (at most: validation stops early)");
 ABSL_FLAG(uint64_t, seed, 42, "Random seed (training is deterministic for a seed)");
 ABSL_FLAG(int, threads, 2, "Training threads");
+ABSL_FLAG(double, alpha, 3, "Implicit-ALS confidence scale: c = 1 + alpha * strength");
+ABSL_FLAG(double, lambda, 30, "Implicit-ALS ridge term");
+ABSL_FLAG(double, validation_fraction, 0.1,
+          "Share of each user's liked items held out for early stopping and scale tuning (0: none)");
+ABSL_FLAG(int, patience, 2, "Iterations without a better validation NDCG@10 before stopping");
 
 namespace chatrec::cli {
 
@@ -28,7 +35,7 @@ int TrainCommand(const std::vector<std::string>&) {
 
   // Sum the signals of each (user, item) pair.
   absl::flat_hash_map<std::string, int32_t> user_index;
-  absl::flat_hash_map<std::pair<int32_t, int32_t>, model::Signal> pairs;
+  absl::flat_hash_map<std::pair<int32_t, int32_t>, model::Interaction> pairs;
   int64_t events = 0;
   auto s = (*store)->ScanAll([&](const std::string&, const v1::Event& e) {
     ++events;
@@ -37,15 +44,20 @@ int TrainCommand(const std::vector<std::string>&) {
     if (row < 0 || !signal) return true;
     int32_t u = user_index.emplace(e.user_id(), static_cast<int32_t>(user_index.size())).first->second;
     auto& acc = pairs[{u, row}];
+    acc.user = u;
+    acc.row = row;
     // The latest preference wins; confidence accumulates.
-    acc.preference = signal->preference;
-    acc.strength += signal->strength;
+    if (e.timestamp_ms() >= acc.timestamp) {
+      acc.signal.preference = signal->preference;
+      acc.timestamp = e.timestamp_ms();
+    }
+    acc.signal.strength += signal->strength;
     return true;
   });
   if (!s.ok()) return std::fprintf(stderr, "reading events failed: %s\n", s.ToString().c_str()), 1;
   std::vector<model::Interaction> interactions;
   interactions.reserve(pairs.size());
-  for (const auto& [key, signal] : pairs) interactions.push_back({key.first, key.second, signal});
+  for (const auto& [key, interaction] : pairs) interactions.push_back(interaction);
   std::sort(interactions.begin(), interactions.end(), [](const auto& a, const auto& b) {
     return a.user != b.user ? a.user < b.user : a.row < b.row;  // deterministic order
   });
@@ -57,20 +69,38 @@ int TrainCommand(const std::vector<std::string>&) {
   o.iterations = absl::GetFlag(FLAGS_iterations);
   o.seed = absl::GetFlag(FLAGS_seed);
   o.threads = absl::GetFlag(FLAGS_threads);
-  Progress progress("training (ALS)", o.iterations);
-  auto m = model::TrainModel(**catalog, static_cast<int32_t>(user_index.size()), interactions, o,
-                             [&](int it, int, double loss) {
-                               progress.Update(it);
-                               if (!absl::GetFlag(FLAGS_json)) std::fprintf(stderr, "  iteration %d loss %.5f\n", it, loss);
-                             });
+  o.alpha = static_cast<float>(absl::GetFlag(FLAGS_alpha));
+  o.lambda = static_cast<float>(absl::GetFlag(FLAGS_lambda));
+  o.validation_fraction = absl::GetFlag(FLAGS_validation_fraction);
+  o.patience = absl::GetFlag(FLAGS_patience);
+  auto start = std::chrono::steady_clock::now();
+  // Upper bound: validation iterations (early stopping may end them sooner) + final iterations.
+  Progress progress("training (ALS)", o.validation_fraction > 0 ? 2 * o.iterations : o.iterations);
+  auto m = model::TrainModel(
+      **catalog, static_cast<int32_t>(user_index.size()), interactions, o,
+      [&](int it, int, double) { progress.Update(it); },
+      [&](const model::EpochLog& l) {
+        if (l.val_ndcg10 >= 0) {
+          std::fprintf(stderr, "  %-10s iteration %2d/%d loss %.5f val ndcg@10 %.4f%s\n", l.phase, l.iteration,
+                       l.iterations, l.loss, l.val_ndcg10, l.best ? " *" : "");
+        } else {
+          std::fprintf(stderr, "  %-10s iteration %2d/%d loss %.5f\n", l.phase, l.iteration, l.iterations, l.loss);
+        }
+      });
   if (!m.ok()) return std::fprintf(stderr, "training failed: %s\n", m.status().ToString().c_str()), 1;
   progress.Finish();
   m->version = model::NewModelVersion();
   if (auto saved = model::SaveModel(layout.model(), *m, "ials"); !saved.ok()) {
     return std::fprintf(stderr, "saving the model failed: %s\n", saved.ToString().c_str()), 1;
   }
-  std::printf("model %s: dim %d, %lld items, %zu entity embeddings, train loss %.5f\n", m->version.c_str(), m->dim,
-              static_cast<long long>(m->size()), m->entity_ids.size(), m->metrics["train_loss"]);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("model %s: dim %d, %lld items, %zu entity embeddings, train loss %.5f, %.1f s\n", m->version.c_str(),
+              m->dim, static_cast<long long>(m->size()), m->entity_ids.size(), m->metrics["train_loss"], secs);
+  if (m->metrics.count("val_ndcg@10")) {
+    std::printf("  validation (%.0f users): ndcg@10 %.4f, precision@5 %.4f after %.0f iterations; scales B %.2f C %.2f bias %.3f\n",
+                m->metrics["val_users"], m->metrics["val_ndcg@10"], m->metrics["val_precision@5"],
+                m->metrics["iterations"], m->metrics["scale_need"], m->metrics["scale_kg"], m->metrics["scale_bias"]);
+  }
   return 0;
 }
 
