@@ -101,6 +101,30 @@ std::string EncodeCount(int64_t n) { return std::string(reinterpret_cast<const c
 // carry a signal, so they are stored apart from the small per-user counters
 // (CF "user_stats", a UserSummary holding only model_version, gram and rhs) and
 // rewritten only when they change.
+// Tells whether the fold-in statistics changed without serialising them (they are
+// dim² floats): every accumulated event adds (c-1)·y_i² >= 0 to the gram's
+// diagonal and c·p·y to rhs, so an update changes the trace or rhs; a rebuild or a
+// reset changes the version or both.
+struct StatsFingerprint {
+  std::string version;
+  double trace = 0;
+  int size = 0;
+  std::vector<float> rhs;
+  bool operator==(const StatsFingerprint& o) const {
+    return version == o.version && trace == o.trace && size == o.size && rhs == o.rhs;
+  }
+};
+
+StatsFingerprint Fingerprint(const internal::UserSummary& s) {
+  StatsFingerprint f;
+  f.version = s.model_version();
+  f.size = s.gram_size();
+  f.rhs.assign(s.rhs().begin(), s.rhs().end());
+  const int d = static_cast<int>(f.rhs.size());
+  for (int i = 0; i < d && i * d + i < s.gram_size(); ++i) f.trace += s.gram(i * d + i);
+  return f;
+}
+
 internal::UserSummary StatsPart(const internal::UserSummary& s) {
   internal::UserSummary out;
   out.set_model_version(s.model_version());
@@ -124,7 +148,7 @@ void PushRecent(google::protobuf::RepeatedField<int64_t>* list, int64_t item_id,
 
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOptions& o) {
   ASSIGN_OR_RETURN(auto kv, KvStore::Open({.path = o.path, .column_families = Cfs(), .read_only = o.read_only,
-                                           .sync = o.sync}));
+                                           .sync = o.sync, .counter_column_families = {"cooc"}}));
   return std::unique_ptr<EventStore>(new EventStore(std::move(kv)));
 }
 
@@ -169,7 +193,7 @@ void EventStore::Enqueue(Pending* p) {
 void EventStore::CommitGroup(std::vector<Pending*>& group) {
   KvStore::Batch batch;
   absl::flat_hash_map<std::string, internal::UserSummary> summaries;
-  absl::flat_hash_map<std::string, std::string> stats_as_loaded;  // user -> serialized StatsPart
+  absl::flat_hash_map<std::string, StatsFingerprint> stats_as_loaded;
   absl::flat_hash_map<int64_t, internal::ItemStats> items;
   absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> co_deltas;  // (item, neighbour) -> added count
   absl::flat_hash_set<std::string> new_ids;
@@ -178,8 +202,15 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
   auto summary_of = [&](const std::string& user) -> absl::StatusOr<internal::UserSummary*> {
     auto it = summaries.find(user);
     if (it == summaries.end()) {
-      ASSIGN_OR_RETURN(internal::UserSummary loaded, GetSummary(user));
-      stats_as_loaded[user] = StatsPart(loaded).SerializeAsString();
+      // The leader is the only writer, so what it committed last is what the store holds.
+      auto cached = summary_cache_.find(user);
+      internal::UserSummary loaded;
+      if (cached != summary_cache_.end()) {
+        loaded = cached->second;
+      } else {
+        ASSIGN_OR_RETURN(loaded, GetSummary(user));
+      }
+      stats_as_loaded[user] = Fingerprint(loaded);
       it = summaries.emplace(user, std::move(loaded)).first;
     }
     return &it->second;
@@ -241,6 +272,9 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
       dirty_users.insert(e.user_id());
       if (*p->updater) (*p->updater)(e, s);
       auto iit = items.find(e.item_id());
+      if (iit == items.end() && item_cache_.contains(e.item_id())) {
+        iit = items.emplace(e.item_id(), item_cache_[e.item_id()]).first;
+      }
       if (iit == items.end()) {
         auto loaded = GetItemStats(e.item_id());
         if (!loaded.ok()) {
@@ -261,8 +295,9 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
   if (status.ok()) {
     for (const std::string& user : dirty_users) {
       const internal::UserSummary& full = summaries[user];
-      std::string stats = StatsPart(full).SerializeAsString();
-      if (stats != stats_as_loaded[user]) batch.Put("user_stats", keys::StringKey(user), stats);
+      if (!(Fingerprint(full) == stats_as_loaded[user])) {
+        batch.Put("user_stats", keys::StringKey(user), StatsPart(full).SerializeAsString());
+      }
       internal::UserSummary counters = full;
       counters.clear_model_version();
       counters.clear_gram();
@@ -274,17 +309,16 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
     // touch hundreds of thousands of pairs per batch).
     std::vector<std::pair<std::pair<int64_t, int64_t>, int64_t>> pairs(co_deltas.begin(), co_deltas.end());
     std::sort(pairs.begin(), pairs.end());
-    for (const auto& [pair, delta] : pairs) {
-      const std::string key = CoKey(pair.first, pair.second);
-      auto stored = kv_->Get("cooc", key);
-      if (!stored.ok() && !absl::IsNotFound(stored.status())) {
-        status = stored.status();
-        break;
-      }
-      batch.Put("cooc", key, EncodeCount(delta + (stored.ok() ? DecodeCount(*stored) : 0)));
-    }
+    for (const auto& [pair, delta] : pairs) batch.AddToCounter("cooc", CoKey(pair.first, pair.second), delta);
   }
   if (status.ok() && batch.count() > 0) status = kv_->Write(batch);
+  if (status.ok()) {
+    // Only committed state enters the caches; bounded by starting over when full.
+    if (summary_cache_.size() > kMaxCachedUsers) summary_cache_.clear();
+    if (item_cache_.size() > kMaxCachedItems) item_cache_.clear();
+    for (auto& [user, s] : summaries) summary_cache_[user] = std::move(s);
+    for (auto& [item, s] : items) item_cache_[item] = std::move(s);
+  }
   if (!status.ok()) {
     for (Pending* p : group) {
       if (p->refresher) {
@@ -387,6 +421,7 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   });
   batch.Delete("users", keys::StringKey(user_id));
   batch.Delete("user_stats", keys::StringKey(user_id));
+  summary_cache_.erase(user_id);  // we hold the leader role
   if (s.ok()) s = kv_->Write(batch);
   lock.lock();
   leader_active_ = false;

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "chatrec/internal/store.pb.h"
@@ -115,6 +116,11 @@ class EventStore {
   std::condition_variable cv_;
   std::deque<Pending*> queue_;  // guarded by mu_
   bool leader_active_ = false;  // guarded by mu_
+  // Committed summaries and item counters, read and written by the leader only
+  // (whoever holds leader_active_), so appends skip most point reads.
+  static constexpr size_t kMaxCachedUsers = 200'000, kMaxCachedItems = 1'000'000;
+  absl::flat_hash_map<std::string, internal::UserSummary> summary_cache_;
+  absl::flat_hash_map<int64_t, internal::ItemStats> item_cache_;
 };
 
 // Most-recent-first list update with a cap, used for the summary's item lists.

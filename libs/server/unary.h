@@ -8,6 +8,7 @@
 #include <exception>
 #include <string>
 
+#include "libs/common/thread_pool.h"
 #include "libs/server/status.h"
 
 namespace chatrec::server {
@@ -34,6 +35,24 @@ grpc::ServerUnaryReactor* Respond(grpc::CallbackServerContext* ctx, Response* re
     if (result.ok()) *response = std::move(*result);
     return result.status();
   });
+}
+
+// For handlers that block (on other services, or on a group commit): runs `fn`
+// (returning absl::Status) on `pool` and finishes the call from there, so gRPC's
+// few callback threads keep accepting calls meanwhile.
+template <typename Fn>
+grpc::ServerUnaryReactor* UnaryOnPool(ThreadPool* pool, grpc::CallbackServerContext* ctx, Fn fn) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  pool->Schedule([reactor, fn = std::move(fn)]() mutable {
+    absl::Status status;
+    try {
+      status = fn();
+    } catch (const std::exception& e) {
+      status = absl::InternalError(std::string("unexpected error: ") + e.what());
+    }
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  return reactor;
 }
 
 }  // namespace chatrec::server

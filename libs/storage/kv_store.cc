@@ -2,9 +2,13 @@
 
 #include <google/protobuf/message_lite.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/table.h>
 #include <rocksdb/utilities/db_ttl.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -25,21 +29,45 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return absl::InternalError(msg);
 }
 
+// Adds int64 deltas: counters are incremented without reading them first.
+class CounterAddOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    int64_t sum = KvStore::DecodeCounter(std::string_view(value.data(), value.size()));
+    if (existing) sum += KvStore::DecodeCounter(std::string_view(existing->data(), existing->size()));
+    *new_value = KvStore::EncodeCounter(sum);
+    return true;
+  }
+  const char* Name() const override { return "chatrec.CounterAdd"; }
+};
+
 }  // namespace
+
+int64_t KvStore::DecodeCounter(std::string_view bytes) {
+  int64_t n = 0;
+  if (bytes.size() == 8) std::memcpy(&n, bytes.data(), 8);
+  return n;
+}
+
+std::string KvStore::EncodeCounter(int64_t n) { return std::string(reinterpret_cast<const char*>(&n), 8); }
 
 KvStore::Batch::Batch() = default;
 KvStore::Batch::~Batch() = default;
 KvStore::Batch::Batch(Batch&&) noexcept = default;
 
 void KvStore::Batch::Put(std::string_view cf, std::string_view key, std::string_view value) {
-  ops_.push_back({std::string(cf), std::string(key), std::string(value), false});
+  ops_.push_back({std::string(cf), std::string(key), std::string(value), Kind::kPut});
 }
 void KvStore::Batch::PutProto(std::string_view cf, std::string_view key,
                               const google::protobuf::MessageLite& m) {
-  ops_.push_back({std::string(cf), std::string(key), m.SerializeAsString(), false});
+  ops_.push_back({std::string(cf), std::string(key), m.SerializeAsString(), Kind::kPut});
 }
 void KvStore::Batch::Delete(std::string_view cf, std::string_view key) {
-  ops_.push_back({std::string(cf), std::string(key), {}, true});
+  ops_.push_back({std::string(cf), std::string(key), {}, Kind::kDelete});
+}
+void KvStore::Batch::AddToCounter(std::string_view cf, std::string_view key, int64_t delta) {
+  ops_.push_back({std::string(cf), std::string(key), EncodeCounter(delta), Kind::kMerge});
 }
 size_t KvStore::Batch::count() const { return ops_.size(); }
 
@@ -60,10 +88,18 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const KvStoreOptions& opt
   db_options.IncreaseParallelism(2);
   db_options.keep_log_file_num = 3;
 
+  // Bloom filters make lookups of absent keys (duplicate checks, new users) cheap.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options));
   for (const auto& cf : options.column_families) {
-    descriptors.emplace_back(cf, rocksdb::ColumnFamilyOptions(db_options));
+    rocksdb::ColumnFamilyOptions cf_options(db_options);
+    for (const auto& counter : options.counter_column_families) {
+      if (counter == cf) cf_options.merge_operator = std::make_shared<CounterAddOperator>();
+    }
+    descriptors.emplace_back(cf, cf_options);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
@@ -144,7 +180,9 @@ absl::Status KvStore::Write(const Batch& batch) {
   for (const auto& op : batch.ops_) {
     auto h = Cf(op.cf);
     if (!h.ok()) return h.status();
-    rocksdb::Status s = op.is_delete ? wb.Delete(*h, op.key) : wb.Put(*h, op.key, op.value);
+    rocksdb::Status s = op.kind == Batch::Kind::kDelete ? wb.Delete(*h, op.key)
+                        : op.kind == Batch::Kind::kMerge ? wb.Merge(*h, op.key, op.value)
+                                                         : wb.Put(*h, op.key, op.value);
     if (!s.ok()) return FromRocks(s, "batch");
   }
   rocksdb::WriteOptions wo;

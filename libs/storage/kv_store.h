@@ -34,6 +34,9 @@ struct KvStoreOptions {
   int32_t ttl_seconds = 0;
   // Sync the WAL on every write. Off only trades durability for speed (documented option).
   bool sync = true;
+  // Column families whose values are 8-byte int64 counters that Batch::AddToCounter
+  // increments without a read (a RocksDB merge operator).
+  std::vector<std::string> counter_column_families;
 };
 
 class KvStore {
@@ -47,13 +50,16 @@ class KvStore {
     void Put(std::string_view cf, std::string_view key, std::string_view value);
     void PutProto(std::string_view cf, std::string_view key, const google::protobuf::MessageLite& m);
     void Delete(std::string_view cf, std::string_view key);
+    // Adds `delta` to the counter at key (missing counts as 0); `cf` must be a counter column family.
+    void AddToCounter(std::string_view cf, std::string_view key, int64_t delta);
     size_t count() const;
 
    private:
     friend class KvStore;
+    enum class Kind { kPut, kDelete, kMerge };
     struct Op {
       std::string cf, key, value;
-      bool is_delete;
+      Kind kind;
     };
     std::vector<Op> ops_;
   };
@@ -77,6 +83,10 @@ class KvStore {
   using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
   absl::Status Scan(std::string_view cf, std::string_view prefix, const ScanFn& fn,
                     std::string_view start = {}) const;
+
+  // Counter values written by AddToCounter (8 bytes, native order).
+  static int64_t DecodeCounter(std::string_view bytes);
+  static std::string EncodeCounter(int64_t n);
 
   // Flushes memtables to SST files (used on graceful shutdown).
   absl::Status Flush();

@@ -11,22 +11,6 @@ Deadline TurnDeadline(const grpc::CallbackServerContext* ctx) {
   return std::min<Deadline>(ctx->deadline(), cap);
 }
 
-// Runs `fn` on the pool and finishes the call from there.
-template <typename Fn>
-grpc::ServerUnaryReactor* OnPool(ThreadPool* pool, grpc::CallbackServerContext* ctx, Fn fn) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  pool->Schedule([reactor, fn = std::move(fn)]() mutable {
-    absl::Status status;
-    try {
-      status = fn();
-    } catch (const std::exception& e) {
-      status = absl::InternalError(std::string("unexpected error: ") + e.what());
-    }
-    reactor->Finish(server::ToGrpcStatus(status));
-  });
-  return reactor;
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* DialogueServiceImpl::StartSession(grpc::CallbackServerContext* ctx,
@@ -37,7 +21,7 @@ grpc::ServerUnaryReactor* DialogueServiceImpl::StartSession(grpc::CallbackServer
 grpc::ServerUnaryReactor* DialogueServiceImpl::Converse(grpc::CallbackServerContext* ctx,
                                                         const v1::ConverseRequest* req, v1::ConverseResponse* resp) {
   Deadline deadline = TurnDeadline(ctx);
-  return OnPool(pool_, ctx, [this, req, resp, deadline]() -> absl::Status {
+  return server::UnaryOnPool(pool_, ctx, [this, req, resp, deadline]() -> absl::Status {
     auto r = core_->Converse(*req, deadline);
     if (r.ok()) *resp = std::move(*r);
     return r.status();
@@ -58,7 +42,7 @@ grpc::ServerUnaryReactor* DialogueServiceImpl::ExplainItem(grpc::CallbackServerC
                                                            const v1::ExplainItemRequest* req,
                                                            v1::ExplainItemResponse* resp) {
   Deadline deadline = TurnDeadline(ctx);
-  return OnPool(pool_, ctx, [this, req, resp, deadline]() -> absl::Status {
+  return server::UnaryOnPool(pool_, ctx, [this, req, resp, deadline]() -> absl::Status {
     auto r = core_->ExplainItem(*req, deadline);
     if (r.ok()) *resp = std::move(*r);
     return r.status();

@@ -47,7 +47,7 @@ class RecordStreamReactor final : public grpc::ServerReadReactor<v1::Event> {
 
 grpc::ServerUnaryReactor* FeedbackServiceImpl::Record(grpc::CallbackServerContext* ctx, const v1::RecordRequest* req,
                                                       v1::RecordResponse* resp) {
-  return server::Unary(ctx, [&]() -> absl::Status {
+  return server::UnaryOnPool(pool_, ctx, [this, req, resp]() -> absl::Status {
     auto r = core_->Record(*req);
     if (r.ok()) *resp = std::move(*r);
     return r.status();

@@ -3,13 +3,16 @@
 #pragma once
 
 #include "chatrec/v1/feedback.grpc.pb.h"
+#include "libs/common/thread_pool.h"
 #include "services/feedback/feedback_core.h"
 
 namespace chatrec::feedback {
 
 class FeedbackServiceImpl final : public v1::FeedbackService::CallbackService {
  public:
-  explicit FeedbackServiceImpl(FeedbackCore* core) : core_(core) {}
+  // Record calls wait for a group commit, so they run on `pool` (its size bounds
+  // how many calls share one WAL sync).
+  FeedbackServiceImpl(FeedbackCore* core, ThreadPool* pool) : core_(core), pool_(pool) {}
 
   grpc::ServerUnaryReactor* Record(grpc::CallbackServerContext* ctx, const v1::RecordRequest* req,
                                    v1::RecordResponse* resp) override;
@@ -26,6 +29,7 @@ class FeedbackServiceImpl final : public v1::FeedbackService::CallbackService {
 
  private:
   FeedbackCore* core_;
+  ThreadPool* pool_;
 };
 
 }  // namespace chatrec::feedback

@@ -9,6 +9,7 @@
 #include "services/feedback/feedback_service.h"
 
 ABSL_FLAG(std::string, store_dir, "var", "Root of the stores (catalog, model, feedback)");
+ABSL_FLAG(int, record_workers, 128, "Threads that wait for group commits; bounds the calls sharing one sync");
 ABSL_FLAG(bool, sync, true, "Sync the WAL before acknowledging (false trades durability for speed)");
 ABSL_FLAG(int, model_poll_ms, 5000, "How often to look for a new model version (0: never)");
 
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
   if (!store.ok()) return std::fprintf(stderr, "%s\n", store.status().ToString().c_str()), 1;
 
   feedback::FeedbackCore core({.catalog = catalog->get(), .models = models->get(), .store = store->get()});
-  feedback::FeedbackServiceImpl service(&core);
+  ThreadPool pool(absl::GetFlag(FLAGS_record_workers));
+  feedback::FeedbackServiceImpl service(&core, &pool);
   (*server)->AddService(&service, "chatrec.v1.FeedbackService");
   auto status = (*server)->Run([&] { (void)core.Flush(); });
   return status.ok() ? 0 : 1;
