@@ -42,3 +42,15 @@ bench: build
 
 clean:
 	rm -rf $(BUILD)
+
+# Deployment files tested for real under podman: compose stack (init, four services, Prometheus), a
+# conversation through the dialogue port, Prometheus targets and metrics, `podman kube play` of deploy/k8s.
+# Needs root or sudo (installs podman & co. if missing). About 1 minute when the images are cached; a
+# source change adds its incremental rebuild; the first run also builds the base image and compiles everything.
+.PHONY: test-deploy deploy-check
+test-deploy:
+	scripts/deploy_test.sh
+
+# The static checks only (compose config, promtool, dashboard JSON, manifests): seconds, no containers.
+deploy-check:
+	DEPLOY_TEST_STATIC_ONLY=1 scripts/deploy_test.sh

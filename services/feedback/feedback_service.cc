@@ -1,5 +1,8 @@
 #include "services/feedback/feedback_service.h"
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include "libs/server/unary.h"
 
 namespace chatrec::feedback {
@@ -45,11 +48,25 @@ class RecordStreamReactor final : public grpc::ServerReadReactor<v1::Event> {
 
 }  // namespace
 
+FeedbackServiceImpl::FeedbackServiceImpl(FeedbackCore* core, ThreadPool* pool, prometheus::Registry* registry)
+    : core_(core), pool_(pool) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("chatrec_feedback_events_total")
+                     .Help("Events acknowledged by Record, by whether they were new or retries of stored ones")
+                     .Register(*registry);
+  recorded_ = &family.Add({{"result", "recorded"}});
+  duplicates_ = &family.Add({{"result", "duplicate"}});
+}
+
 grpc::ServerUnaryReactor* FeedbackServiceImpl::Record(grpc::CallbackServerContext* ctx, const v1::RecordRequest* req,
                                                       v1::RecordResponse* resp) {
   return server::UnaryOnPool(pool_, ctx, [this, req, resp]() -> absl::Status {
     auto r = core_->Record(*req);
-    if (r.ok()) *resp = std::move(*r);
+    if (r.ok()) {
+      recorded_->Increment(r->recorded());
+      duplicates_->Increment(r->duplicates());
+      *resp = std::move(*r);
+    }
     return r.status();
   });
 }

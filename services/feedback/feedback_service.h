@@ -6,13 +6,19 @@
 #include "libs/common/thread_pool.h"
 #include "services/feedback/feedback_core.h"
 
+namespace prometheus {
+class Counter;
+class Registry;
+}  // namespace prometheus
+
 namespace chatrec::feedback {
 
 class FeedbackServiceImpl final : public v1::FeedbackService::CallbackService {
  public:
   // Record calls wait for a group commit, so they run on `pool` (its size bounds
   // how many calls share one WAL sync).
-  FeedbackServiceImpl(FeedbackCore* core, ThreadPool* pool) : core_(core), pool_(pool) {}
+  // Registers chatrec_feedback_events_total{result="recorded|duplicate"} in `registry`.
+  FeedbackServiceImpl(FeedbackCore* core, ThreadPool* pool, prometheus::Registry* registry);
 
   grpc::ServerUnaryReactor* Record(grpc::CallbackServerContext* ctx, const v1::RecordRequest* req,
                                    v1::RecordResponse* resp) override;
@@ -30,6 +36,8 @@ class FeedbackServiceImpl final : public v1::FeedbackService::CallbackService {
  private:
   FeedbackCore* core_;
   ThreadPool* pool_;
+  prometheus::Counter* recorded_;
+  prometheus::Counter* duplicates_;
 };
 
 }  // namespace chatrec::feedback

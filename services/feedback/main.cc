@@ -4,6 +4,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "libs/catalog/catalog_store.h"
+#include "libs/server/model_metrics.h"
 #include "libs/server/server.h"
 #include "libs/storage/layout.h"
 #include "services/feedback/feedback_service.h"
@@ -28,8 +29,9 @@ int main(int argc, char** argv) {
   if (!store.ok()) return std::fprintf(stderr, "%s\n", store.status().ToString().c_str()), 1;
 
   feedback::FeedbackCore core({.catalog = catalog->get(), .models = models->get(), .store = store->get()});
+  server::ExportModelVersion(&(*server)->metrics(), models->get());
   ThreadPool pool(absl::GetFlag(FLAGS_record_workers));
-  feedback::FeedbackServiceImpl service(&core, &pool);
+  feedback::FeedbackServiceImpl service(&core, &pool, &(*server)->metrics());
   (*server)->AddService(&service, "chatrec.v1.FeedbackService");
   auto status = (*server)->Run([&] { (void)core.Flush(); });
   return status.ok() ? 0 : 1;

@@ -137,6 +137,9 @@ TEST_F(ConversationTest, EveryServiceReportsPerMethodMetrics) {
   std::string retrieval = HttpGet(cluster_->service("retrieval").metrics_port, "/metrics");
   EXPECT_NE(retrieval.find("chatrec_retrieval_candidates_count"), std::string::npos);
   EXPECT_NE(retrieval.find("chatrec_model_info{version=\"v"), std::string::npos);
+  // Every turn records its impressions.
+  std::string feedback = HttpGet(cluster_->service("feedback").metrics_port, "/metrics");
+  EXPECT_NE(feedback.find("chatrec_feedback_events_total{result=\"recorded\"}"), std::string::npos);
 }
 
 }  // namespace
