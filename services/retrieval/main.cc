@@ -11,6 +11,13 @@
 
 ABSL_FLAG(std::string, store_dir, "var", "Root of the stores (catalog, model)");
 ABSL_FLAG(int, model_poll_ms, 5000, "How often to look for a new model version (0: never)");
+ABSL_FLAG(int64_t, ann_min_items, 50000, "Catalogues with at least this many items get an ANN index; smaller ones are scanned exactly");
+ABSL_FLAG(std::string, ann_index, "ivf", "ivf (lists scanned with the SIMD kernels) or hnsw (hnswlib)");
+ABSL_FLAG(int, ivf_nprobe, 8, "IVF lists scanned per query");
+ABSL_FLAG(int, hnsw_m, 16, "HNSW graph degree");
+ABSL_FLAG(int, hnsw_ef_construction, 100, "HNSW candidate list while building");
+ABSL_FLAG(int, hnsw_ef_search, 160, "HNSW candidate list while searching (at least k)");
+ABSL_FLAG(int, index_build_threads, 1, "Threads building the index of a new model version (in the background, niced)");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -25,8 +32,20 @@ int main(int argc, char** argv) {
   if (!models.ok()) return std::fprintf(stderr, "%s\n", models.status().ToString().c_str()), 1;
 
   server::ExportModelVersion(&(*server)->metrics(), models->get());
-  retrieval::RetrievalCore core(catalog->get(), models->get());
-  retrieval::RetrievalServiceImpl service(&core, &(*server)->metrics());
+  retrieval::RetrievalOptions options;
+  options.index.index.ann_min_items = absl::GetFlag(FLAGS_ann_min_items);
+  options.index.index.hnsw.m = absl::GetFlag(FLAGS_hnsw_m);
+  options.index.index.hnsw.ef_construction = absl::GetFlag(FLAGS_hnsw_ef_construction);
+  options.index.index.hnsw.ef_search = absl::GetFlag(FLAGS_hnsw_ef_search);
+  options.index.index.hnsw.threads = absl::GetFlag(FLAGS_index_build_threads);
+  options.index.index.ivf.threads = absl::GetFlag(FLAGS_index_build_threads);
+  options.index.index.ivf.nprobe = absl::GetFlag(FLAGS_ivf_nprobe);
+  const std::string kind = absl::GetFlag(FLAGS_ann_index);
+  if (kind != "ivf" && kind != "hnsw") return std::fprintf(stderr, "--ann_index must be ivf or hnsw\n"), 2;
+  options.index.index.kind = kind == "ivf" ? retrieval::AnnKind::kIvf : retrieval::AnnKind::kHnsw;
+  auto core = retrieval::RetrievalCore::Create(catalog->get(), models->get(), options);
+  if (!core.ok()) return std::fprintf(stderr, "%s\n", core.status().ToString().c_str()), 1;
+  retrieval::RetrievalServiceImpl service(core->get(), &(*server)->metrics());
   (*server)->AddService(&service, "chatrec.v1.RetrievalService");
   return (*server)->Run().ok() ? 0 : 1;
 }

@@ -1,46 +1,79 @@
 // Retrieval logic without gRPC: applies the request's hard constraints, runs the
-// candidate sources (vector search on the folded query, KG neighbourhood,
-// attribute match, popularity) and merges them with per-source quotas, keeping
-// every source that produced each candidate and its raw score.
+// candidate sources and merges them with per-source quotas, keeping every source
+// that produced each candidate and its raw score. Sources:
+//   VECTOR     the folded query w = Aᵀu + Bᵀq + Cᵀh over the item vectors: exact for small
+//              catalogues, an IVF index scanned with the SIMD kernels for large ones
+//              (libs/retrieval; filters applied inside the scan);
+//              also cold-start items (no interactions) through their KG content vector
+//   KG         one and two hops from liked / mentioned entities, weighted by relation
+//   ATTRIBUTE  the items matching the constraints, most popular first (constrained requests)
+//   POPULAR    the model's popularity prior (item bias)
+// The index of a new model version is built in the background and swapped in whole
+// (IndexManager): a request never waits for a build and never mixes two versions.
+//
+// Thread-safety: Retrieve() may be called concurrently.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "chatrec/v1/retrieval.pb.h"
 #include "libs/catalog/catalog.h"
-#include "libs/model/item_index.h"
 #include "libs/model/model_watcher.h"
+#include "libs/retrieval/attribute_index.h"
+#include "libs/retrieval/index_manager.h"
+#include "libs/retrieval/kg_expander.h"
 
 namespace chatrec::retrieval {
 
 // Share of k each source may fill before the others get their turn.
 struct SourceQuotas {
-  float vector = 0.5f;
+  float vector = 0.45f;
   float kg = 0.2f;
+  float cold_start = 0.05f;  // reported as VECTOR (the proto has no cold-start source yet)
   float attribute = 0.2f;
   float popular = 0.1f;
+};
+
+struct RetrievalOptions {
+  SourceQuotas quotas;
+  IndexManagerOptions index;
+  KgOptions kg;
 };
 
 class RetrievalCore {
  public:
   static constexpr int kMaxK = 5000;
   static constexpr int kMaxEntities = 200;
-  static constexpr int kMaxExcluded = 10000;
+  static constexpr int kMaxExcluded = AttributeIndex::kMaxExcluded;
 
-  RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, SourceQuotas quotas = {})
-      : catalog_(catalog), models_(models), quotas_(quotas) {}
+  // Builds the index of the current model first; fails if it cannot.
+  static absl::StatusOr<std::unique_ptr<RetrievalCore>> Create(const catalog::Catalog* catalog,
+                                                               model::ModelWatcher* models,
+                                                               RetrievalOptions options = {});
+  // For tests and small catalogues: if the first index cannot be built, Retrieve says why.
+  RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, SourceQuotas quotas = {});
 
   absl::StatusOr<v1::RetrieveResponse> Retrieve(const v1::RetrieveRequest& request);
 
   // Rows allowed by the filters (ascending). InvalidArgument for unknown entities or bad ranges.
   absl::StatusOr<std::vector<int32_t>> AllowedRows(const v1::Filters& filters) const;
 
+  // The index serving now (tools, tests); null if the first build failed.
+  std::shared_ptr<const VectorIndex> CurrentIndex() { return indexes_ ? indexes_->Current() : nullptr; }
+  IndexManager* indexes() { return indexes_.get(); }
+
  private:
+  RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, RetrievalOptions options, bool);
+
   const catalog::Catalog* catalog_;
   model::ModelWatcher* models_;
-  SourceQuotas quotas_;
-  model::ItemIndexCache index_;
+  RetrievalOptions options_;
+  AttributeIndex attributes_;
+  KgExpander kg_;
+  absl::Status init_status_;
+  std::unique_ptr<IndexManager> indexes_;
 };
 
 }  // namespace chatrec::retrieval

@@ -12,6 +12,7 @@ int ModelsCommand(const std::vector<std::string>& args);  // list model versions
 int EvalCommand(const std::vector<std::string>& args);    // offline top-k evaluation against baselines
 int SynthCommand(const std::vector<std::string>& args);   // synthetic catalogue + model at scale
 int BenchScoringCommand(const std::vector<std::string>& args);  // Score RPC latency on loopback
+int BenchRetrievalCommand(const std::vector<std::string>& args);  // ANN recall/speed and Retrieve latency at scale
 int EvalLinkingCommand(const std::vector<std::string>& args);  // NLU linking on ReDial mentions
 int EvalRedialCommand(const std::vector<std::string>& args);   // conversational eval on ReDial
 int ChatCommand(const std::vector<std::string>& args);    // talk to the dialogue service

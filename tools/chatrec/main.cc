@@ -23,6 +23,8 @@ constexpr char kUsage[] =
     "  health   check a service's gRPC health (--target HOST:PORT [--service NAME])\n"
     "  bench scoring   kernels vs Eigen/OpenBLAS in one process (--items N --dim D [--json])\n"
     "  bench scoring rpc  Score RPC latency p50/p99 against --scoring HOST:PORT (1,000 candidates; whole catalogue)\n"
+    "  bench retrieval  ANN (hnswlib vs FAISS) recall@100 and q/s, build time, Retrieve RPC p99 (--items N --dim D "
+    "[--json])\n"
     "  bench feedback  durable Record throughput and latency (--clients C --seconds S [--batch B] [--feedback "
     "HOST:PORT] [--json])\n";
 
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
   if (command == "chat") return ChatCommand(args);
   if (command == "health") return HealthCommand(args);
   if (command == "bench" && !args.empty() && args[0] == "scoring") return BenchScoringCommand(args);
+  if (command == "bench" && !args.empty() && args[0] == "retrieval") return BenchRetrievalCommand(args);
   if (command == "bench") return BenchCommand(args);
   std::fprintf(stderr, "unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
