@@ -3,7 +3,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "libs/catalog/catalog_store.h"
+#include "libs/model/serving_model.h"
 #include "libs/server/model_metrics.h"
 #include "libs/server/server.h"
 #include "libs/storage/layout.h"
@@ -25,13 +25,12 @@ int main(int argc, char** argv) {
   auto server = server::Server::Create(server::ServerOptionsFromFlags("retrieval", 50052, 9462));
   if (!server.ok()) return std::fprintf(stderr, "%s\n", server.status().ToString().c_str()), 1;
   storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
-  auto catalog = catalog::LoadCatalog(layout.catalog());
-  if (!catalog.ok()) return std::fprintf(stderr, "%s\n", catalog.status().ToString().c_str()), 1;
-  auto models = model::ModelWatcher::Create(layout.model(), **catalog,
-                                            std::chrono::milliseconds(absl::GetFlag(FLAGS_model_poll_ms)));
-  if (!models.ok()) return std::fprintf(stderr, "%s\n", models.status().ToString().c_str()), 1;
+  auto serving = model::LoadServingModel(layout, std::chrono::milliseconds(absl::GetFlag(FLAGS_model_poll_ms)));
+  if (!serving.ok()) return std::fprintf(stderr, "%s\n", serving.status().ToString().c_str()), 1;
+  catalog::Catalog* catalog = serving->catalog.get();
+  model::ModelWatcher* models = serving->models.get();
 
-  server::ExportModelVersion(&(*server)->metrics(), models->get());
+  server::ExportModelVersion(&(*server)->metrics(), models);
   retrieval::RetrievalOptions options;
   options.index.index.ann_min_items = absl::GetFlag(FLAGS_ann_min_items);
   options.index.index.hnsw.m = absl::GetFlag(FLAGS_hnsw_m);
@@ -43,7 +42,7 @@ int main(int argc, char** argv) {
   const std::string kind = absl::GetFlag(FLAGS_ann_index);
   if (kind != "ivf" && kind != "hnsw") return std::fprintf(stderr, "--ann_index must be ivf or hnsw\n"), 2;
   options.index.index.kind = kind == "ivf" ? retrieval::AnnKind::kIvf : retrieval::AnnKind::kHnsw;
-  auto core = retrieval::RetrievalCore::Create(catalog->get(), models->get(), options);
+  auto core = retrieval::RetrievalCore::Create(catalog, models, options);
   if (!core.ok()) return std::fprintf(stderr, "%s\n", core.status().ToString().c_str()), 1;
   retrieval::RetrievalServiceImpl service(core->get(), &(*server)->metrics());
   (*server)->AddService(&service, "chatrec.v1.RetrievalService");

@@ -3,7 +3,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "libs/catalog/catalog_store.h"
+#include "libs/model/serving_model.h"
 #include "libs/server/model_metrics.h"
 #include "libs/server/server.h"
 #include "libs/storage/layout.h"
@@ -18,14 +18,13 @@ int main(int argc, char** argv) {
   auto server = server::Server::Create(server::ServerOptionsFromFlags("scoring", 50053, 9463));
   if (!server.ok()) return std::fprintf(stderr, "%s\n", server.status().ToString().c_str()), 1;
   storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
-  auto catalog = catalog::LoadCatalog(layout.catalog());
-  if (!catalog.ok()) return std::fprintf(stderr, "%s\n", catalog.status().ToString().c_str()), 1;
-  auto models = model::ModelWatcher::Create(layout.model(), **catalog,
-                                            std::chrono::milliseconds(absl::GetFlag(FLAGS_model_poll_ms)));
-  if (!models.ok()) return std::fprintf(stderr, "%s\n", models.status().ToString().c_str()), 1;
+  auto serving = model::LoadServingModel(layout, std::chrono::milliseconds(absl::GetFlag(FLAGS_model_poll_ms)));
+  if (!serving.ok()) return std::fprintf(stderr, "%s\n", serving.status().ToString().c_str()), 1;
+  catalog::Catalog* catalog = serving->catalog.get();
+  model::ModelWatcher* models = serving->models.get();
 
-  server::ExportModelVersion(&(*server)->metrics(), models->get());
-  scoring::ScoringCore core(catalog->get(), models->get());
+  server::ExportModelVersion(&(*server)->metrics(), models);
+  scoring::ScoringCore core(catalog, models);
   scoring::ScoringServiceImpl service(&core);
   (*server)->AddService(&service, "chatrec.v1.ScoringService");
   return (*server)->Run().ok() ? 0 : 1;
