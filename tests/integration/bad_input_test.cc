@@ -7,13 +7,8 @@
 namespace chatrec::testing {
 namespace {
 
-class BadInputTest : public ::testing::Test {
+class BadInputTest : public ClusterTest {
  protected:
-  void SetUp() override {
-    if (Cluster::DataDir().empty()) GTEST_SKIP() << "no ml-100k under $CHATREC_DATA";
-    cluster_ = SharedCluster();
-    ASSERT_NE(cluster_, nullptr);
-  }
   grpc::Status Converse(const v1::ConverseRequest& req, v1::ConverseResponse* resp = nullptr) {
     v1::ConverseResponse ignored;
     grpc::ClientContext ctx;
@@ -33,7 +28,6 @@ class BadInputTest : public ::testing::Test {
     EXPECT_TRUE(cluster_->Feedback()->GetHistory(&ctx, req, &resp).ok());
     return resp.events_size();
   }
-  Cluster* cluster_ = nullptr;
 };
 
 v1::ConverseRequest Request(const std::string& text) {

@@ -140,6 +140,25 @@ Cluster* SharedCluster() {  if (Cluster::DataDir().empty()) return nullptr;
   return g_cluster;
 }
 
+void ClusterTest::SetUp() {
+  if (Cluster::DataDir().empty()) GTEST_SKIP() << "no ml-100k under $CHATREC_DATA";
+  cluster_ = SharedCluster();
+  ASSERT_NE(cluster_, nullptr);
+}
+
+v1::ConverseResponse ClusterTest::Turn(const std::string& session, const std::string& user, const std::string& text) {
+  v1::ConverseRequest req;
+  req.set_session_id(session);
+  req.set_user_id(user);
+  req.set_text(text);
+  v1::ConverseResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Status s = cluster_->Dialogue()->Converse(&ctx, req, &resp);
+  EXPECT_TRUE(s.ok()) << text << ": " << s.error_message();
+  return resp;
+}
+
 std::string HttpGet(int port, const std::string& path) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -2,6 +2,8 @@
 // for integration tests. Imports MovieLens 100K and trains a small model first.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 
@@ -52,6 +54,16 @@ class Cluster {
 // use, stopped (and checked for a clean exit) when the test program ends.
 // nullptr if the data set is missing; fails the calling test if it cannot start.
 Cluster* SharedCluster();
+
+// Base fixture of the integration tests: skips when the data set is missing,
+// otherwise hands out the shared cluster.
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // One Converse turn (an empty session starts a new one); a failed call fails the test.
+  v1::ConverseResponse Turn(const std::string& session, const std::string& user, const std::string& text);
+  Cluster* cluster_ = nullptr;
+};
 
 // GET http://127.0.0.1:<port><path>; the whole response, headers included ("" on error).
 std::string HttpGet(int port, const std::string& path);

@@ -8,34 +8,13 @@
 namespace chatrec::testing {
 namespace {
 
-class ConversationTest : public ::testing::Test {
+class ConversationTest : public ClusterTest {
  protected:
-  void SetUp() override {
-    if (Cluster::DataDir().empty()) GTEST_SKIP() << "no ml-100k under $CHATREC_DATA";
-    cluster_ = SharedCluster();
-    ASSERT_NE(cluster_, nullptr);
-  }
-
-  v1::ConverseResponse Turn(const std::string& session, const std::string& user, const std::string& text) {
-    v1::ConverseRequest req;
-    req.set_session_id(session);
-    req.set_user_id(user);
-    req.set_text(text);
-    v1::ConverseResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    grpc::Status s = cluster_->Dialogue()->Converse(&ctx, req, &resp);
-    EXPECT_TRUE(s.ok()) << text << ": " << s.error_message();
-    return resp;
-  }
-
   const catalog::ItemRecord& Item(int64_t id) {
     int32_t row = cluster_->catalog().RowOf(id);
     EXPECT_GE(row, 0);
     return cluster_->catalog().item(row);
   }
-
-  Cluster* cluster_ = nullptr;
 };
 
 TEST_F(ConversationTest, ComedyFromThe90sThenTomHanksThenRejection) {

@@ -10,26 +10,8 @@
 namespace chatrec::testing {
 namespace {
 
-class FeedbackRealtimeTest : public ::testing::Test {
+class FeedbackRealtimeTest : public ClusterTest {
  protected:
-  void SetUp() override {
-    if (Cluster::DataDir().empty()) GTEST_SKIP() << "no ml-100k under $CHATREC_DATA";
-    cluster_ = SharedCluster();
-    ASSERT_NE(cluster_, nullptr);
-  }
-
-  v1::ConverseResponse Turn(const std::string& session, const std::string& user, const std::string& text) {
-    v1::ConverseRequest req;
-    req.set_session_id(session);
-    req.set_user_id(user);
-    req.set_text(text);
-    v1::ConverseResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    grpc::Status s = cluster_->Dialogue()->Converse(&ctx, req, &resp);
-    EXPECT_TRUE(s.ok()) << text << ": " << s.error_message();
-    return resp;
-  }
 
   void Record(const std::string& user, const std::string& session, int64_t item, v1::EventType type, float rating) {
     v1::RecordRequest req;
@@ -63,7 +45,6 @@ class FeedbackRealtimeTest : public ::testing::Test {
     return out;
   }
 
-  Cluster* cluster_ = nullptr;
   int next_event_ = 0;
 };
 
