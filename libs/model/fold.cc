@@ -91,7 +91,11 @@ FoldedQuery Fold(const Model& model, const catalog::Catalog& catalog, absl::Span
   f.need = TransposeTimes(model.b, NeedVector(model, need), d);
   f.kg = TransposeTimes(model.c, KgVector(model, catalog, context), d);
   f.w.resize(d);
-  for (int i = 0; i < d; ++i) f.w[i] = f.user[i] + f.need[i] + f.kg[i];
+  for (int i = 0; i < d; ++i) {
+    f.w[i] = f.user[i] + f.need[i] + f.kg[i];
+    f.need_zero = f.need_zero && f.need[i] == 0.f;
+    f.kg_zero = f.kg_zero && f.kg[i] == 0.f;
+  }
   return f;
 }
 
@@ -102,6 +106,18 @@ v1::ScoreBreakdown Breakdown(const Model& model, const FoldedQuery& q, int32_t r
   b.set_need(Dot(q.need, y));
   b.set_kg(Dot(q.kg, y));
   b.set_bias(model.item_bias[row]);
+  return b;
+}
+
+v1::ScoreBreakdown Breakdown(const Model& model, const FoldedQuery& q, int32_t row, float score) {
+  v1::ScoreBreakdown b;
+  const float* y = model.item(row);
+  const float need = q.need_zero ? 0.f : Dot(q.need, y);
+  const float kg = q.kg_zero ? 0.f : Dot(q.kg, y);
+  b.set_need(need);
+  b.set_kg(kg);
+  b.set_bias(model.item_bias[row]);
+  b.set_user(q.user_used ? score - model.item_bias[row] - need - kg : 0.f);
   return b;
 }
 

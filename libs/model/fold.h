@@ -20,6 +20,8 @@ struct FoldedQuery {
   std::vector<float> kg;    // Cᵀh
   std::vector<float> w;     // the sum
   bool user_used = false;
+  bool need_zero = true;    // Bᵀq is all zeros (no instant need)
+  bool kg_zero = true;      // Cᵀh is all zeros (no KG context)
 };
 
 // Instant need q: Σ weight · embedding(entity) over the dialogue's entities.
@@ -37,6 +39,10 @@ FoldedQuery Fold(const Model& model, const catalog::Catalog& catalog, absl::Span
 
 // Per-term contributions of one item row under a folded query.
 v1::ScoreBreakdown Breakdown(const Model& model, const FoldedQuery& q, int32_t row);
+// The same when the item's full score w·y + b is known (from the kernels): the
+// user term is what the others leave of it, so the terms add up to the score
+// exactly and at most two dot products are needed (none without need or KG).
+v1::ScoreBreakdown Breakdown(const Model& model, const FoldedQuery& q, int32_t row, float score);
 
 // Weight of a KG relation in h, in [0, 1].
 float RelationWeight(const std::string& relation);

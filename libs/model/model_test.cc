@@ -195,3 +195,33 @@ TEST(ItemIndexTest, LargeCataloguesUseTheQuantisedPassWithTheSameTopK) {
 
 }  // namespace
 }  // namespace chatrec::model
+
+namespace chatrec::model {
+namespace {
+
+TEST(BreakdownTest, FromTheScoreMatchesTheThreeDotProducts) {
+  auto catalog = TwoGenreCatalog();
+  TrainOptions o;
+  o.dim = 4;
+  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  ASSERT_TRUE(m.ok());
+  internal::UserSummary s;
+  Accumulate(*m, 1, *SignalOf(v1::EVENT_TYPE_LIKE, 0), &s);
+  Entities need;
+  need.Add()->set_entity_id("genre:horror");
+  need.Mutable(0)->set_weight(1);
+  for (const Entities& context : {Entities(), need}) {
+    FoldedQuery q = Fold(*m, *catalog, EncodeUser(*m, s), need, context);
+    for (int32_t row = 0; row < 10; ++row) {
+      v1::ScoreBreakdown direct = Breakdown(*m, q, row);
+      float score = direct.user() + direct.need() + direct.kg() + direct.bias();
+      v1::ScoreBreakdown derived = Breakdown(*m, q, row, score);
+      EXPECT_NEAR(derived.user(), direct.user(), 1e-5);
+      EXPECT_NEAR(derived.need(), direct.need(), 1e-6);
+      EXPECT_NEAR(derived.kg(), direct.kg(), 1e-6);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace chatrec::model

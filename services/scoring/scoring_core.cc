@@ -43,7 +43,7 @@ absl::StatusOr<v1::ScoreResponse> ScoringCore::Score(const v1::ScoreRequest& req
     auto* item = resp.add_items();
     item->set_item_id(m.item_ids[s.row]);
     item->set_score(s.score);
-    *item->mutable_breakdown() = model::Breakdown(m, q, s.row);
+    *item->mutable_breakdown() = model::Breakdown(m, q, s.row, s.score);
   }
   return resp;
 }
