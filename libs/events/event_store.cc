@@ -35,30 +35,11 @@ std::string EventIdKey(const std::string& user, const std::string& event_id) {
   return keys::StringKey(user) + event_id;
 }
 
-bool IsPositive(const v1::Event& e) {
-  switch (e.type()) {
-    case v1::EVENT_TYPE_LIKE:
-    case v1::EVENT_TYPE_ACCEPT:
-    case v1::EVENT_TYPE_WATCH:
-    case v1::EVENT_TYPE_CLICK:
-      return true;
-    case v1::EVENT_TYPE_RATING:
-      return e.rating() >= 4;
-    default:
-      return false;
-  }
-}
-
-bool IsNegative(const v1::Event& e) {
-  return e.type() == v1::EVENT_TYPE_DISLIKE || e.type() == v1::EVENT_TYPE_REJECT ||
-         (e.type() == v1::EVENT_TYPE_RATING && e.rating() <= 2);
-}
-
 void UpdateSummary(const v1::Event& e, internal::UserSummary* s) {
   s->set_event_count(s->event_count() + 1);
   (*s->mutable_counts_by_type())[v1::EventType_Name(e.type())] += 1;
   s->set_last_event_ms(std::max(s->last_event_ms(), e.timestamp_ms()));
-  if (IsPositive(e)) PushRecent(s->mutable_liked_item_ids(), e.item_id(), kLikedCap);
+  if (IsPositiveEvent(e)) PushRecent(s->mutable_liked_item_ids(), e.item_id(), kLikedCap);
   if (e.type() == v1::EVENT_TYPE_REJECT || e.type() == v1::EVENT_TYPE_DISLIKE) {
     PushRecent(s->mutable_rejected_item_ids(), e.item_id(), kRejectedCap);
   }
@@ -69,8 +50,8 @@ void UpdateSummary(const v1::Event& e, internal::UserSummary* s) {
 
 void UpdateItemStats(const v1::Event& e, internal::ItemStats* s) {
   s->set_events(s->events() + 1);
-  if (IsNegative(e)) s->set_negatives(s->negatives() + 1);
-  if (!IsPositive(e)) return;
+  if (IsNegativeEvent(e)) s->set_negatives(s->negatives() + 1);
+  if (!IsPositiveEvent(e)) return;
   s->set_positives(s->positives() + 1);
   // Exponential decay to the newest event time seen for the item.
   int64_t t = std::max(e.timestamp_ms(), s->decayed_at_ms());
@@ -134,6 +115,25 @@ internal::UserSummary StatsPart(const internal::UserSummary& s) {
 }
 
 }  // namespace
+
+bool IsPositiveEvent(const v1::Event& e) {
+  switch (e.type()) {
+    case v1::EVENT_TYPE_LIKE:
+    case v1::EVENT_TYPE_ACCEPT:
+    case v1::EVENT_TYPE_WATCH:
+    case v1::EVENT_TYPE_CLICK:
+      return true;
+    case v1::EVENT_TYPE_RATING:
+      return e.rating() >= 4;
+    default:
+      return false;
+  }
+}
+
+bool IsNegativeEvent(const v1::Event& e) {
+  return e.type() == v1::EVENT_TYPE_DISLIKE || e.type() == v1::EVENT_TYPE_REJECT ||
+         (e.type() == v1::EVENT_TYPE_RATING && e.rating() <= 2);
+}
 
 void PushRecent(google::protobuf::RepeatedField<int64_t>* list, int64_t item_id, int cap) {
   std::vector<int64_t> v;
@@ -257,7 +257,7 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
         break;
       }
       internal::UserSummary* s = *summary;
-      if (IsPositive(e)) {
+      if (IsPositiveEvent(e)) {
         // Co-occurrence with the user's most recent positive items (before this one).
         int n = 0;
         for (int64_t other : s->liked_item_ids()) {

@@ -123,6 +123,11 @@ class EventStore {
   absl::flat_hash_map<int64_t, internal::ItemStats> item_cache_;
 };
 
+// What counts as a positive event (likes, accepts, watches, clicks, ratings of 4-5) and
+// a negative one (dislikes, rejections, ratings of 1-2) for the summaries and counters.
+bool IsPositiveEvent(const v1::Event& e);
+bool IsNegativeEvent(const v1::Event& e);
+
 // Most-recent-first list update with a cap, used for the summary's item lists.
 void PushRecent(google::protobuf::RepeatedField<int64_t>* list, int64_t item_id, int cap);
 

@@ -22,6 +22,7 @@
 #include "libs/model/model_store.h"
 #include "libs/model/user_encoder.h"
 #include "libs/server/client.h"
+#include "libs/events/event_store.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/process.h"
 
@@ -44,20 +45,6 @@ std::string BinDir() {
 // long history exercises the rebuild of model statistics under load.
 std::string UserOf(int writer, int k) {
   return k == 0 ? std::to_string(writer + 1) : "crash-w" + std::to_string(writer) + "-u" + std::to_string(k);
-}
-
-bool IsPositive(const v1::Event& e) {
-  switch (e.type()) {
-    case v1::EVENT_TYPE_LIKE:
-    case v1::EVENT_TYPE_ACCEPT:
-    case v1::EVENT_TYPE_WATCH:
-    case v1::EVENT_TYPE_CLICK:
-      return true;
-    case v1::EVENT_TYPE_RATING:
-      return e.rating() >= 4;
-    default:
-      return false;
-  }
 }
 
 // One writer's view of what it sent and what was acknowledged, across rounds.
@@ -278,7 +265,7 @@ TEST(FeedbackCrashTest, AcknowledgedEventsSurviveSigkillExactlyOnce) {
         ++seen[e.event_id()];
         EXPECT_TRUE(w.attempted.count(e.event_id())) << e.event_id() << " was never sent";
         item_counts[e.item_id()].first += 1;
-        item_counts[e.item_id()].second += IsPositive(e) ? 1 : 0;
+        item_counts[e.item_id()].second += events::IsPositiveEvent(e) ? 1 : 0;
       }
       v1::GetUserStateRequest req;
       req.set_user_id(user);
