@@ -17,6 +17,7 @@
 #                 CHATREC_SCORING_ADDR → --scoring, CHATREC_SESSION_TTL_SECONDS → --session_ttl_seconds,
 #                 CHATREC_WORKERS → --workers, CHATREC_CANDIDATES → --candidates
 #   retrieval, scoring, feedback   CHATREC_MODEL_POLL_MS → --model_poll_ms
+#   retrieval     CHATREC_FEEDBACK_ADDR → --feedback (trending and co-occurrence sources)
 #   feedback      CHATREC_SYNC → --sync
 #   init          CHATREC_DATA (data sets root, mounted read-only), CHATREC_TRAIN_FLAGS (extra `train` flags)
 set -eu
@@ -51,7 +52,11 @@ run_service() {
       flag model_poll_ms "${CHATREC_MODEL_POLL_MS:-}"
       flag sync "${CHATREC_SYNC:-}"
       ;;
-    retrieval | scoring)
+    retrieval)
+      flag model_poll_ms "${CHATREC_MODEL_POLL_MS:-}"
+      flag feedback "${CHATREC_FEEDBACK_ADDR:-}"
+      ;;
+    scoring)
       flag model_poll_ms "${CHATREC_MODEL_POLL_MS:-}"
       ;;
   esac

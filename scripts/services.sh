@@ -26,7 +26,10 @@ up() {
       echo "chatrec-$name already running (pid $(cat "$pidfile"))"
       continue
     fi
-    "$BIN/chatrec-$name" --store_dir "$STORE_DIR" --port "$port" --metrics_port "$metrics" \
+    extra=""  # retrieval reads trending and co-occurrence counters from feedback
+    [ "$name" = retrieval ] && extra="--feedback 127.0.0.1:50054"
+    # shellcheck disable=SC2086
+    "$BIN/chatrec-$name" --store_dir "$STORE_DIR" --port "$port" --metrics_port "$metrics" $extra \
       >"$RUN_DIR/$name.log" 2>&1 &
     echo $! >"$pidfile"
   done

@@ -371,6 +371,47 @@ absl::StatusOr<std::vector<CoOccurrence>> EventStore::GetCoOccurrences(int64_t i
   return v;
 }
 
+absl::StatusOr<std::vector<CoOccurrence>> EventStore::GetCoOccurrences(absl::Span<const int64_t> seeds,
+                                                                      int limit) const {
+  absl::flat_hash_map<int64_t, int64_t> sum;
+  absl::flat_hash_set<int64_t> seed_set(seeds.begin(), seeds.end());
+  for (int64_t seed : seed_set) {
+    ASSIGN_OR_RETURN(std::vector<CoOccurrence> one, GetCoOccurrences(seed, kCoCap));
+    for (const CoOccurrence& c : one) {
+      if (!seed_set.contains(c.item_id)) sum[c.item_id] += c.count;
+    }
+  }
+  std::vector<CoOccurrence> v;
+  v.reserve(sum.size());
+  for (const auto& [item, count] : sum) v.push_back({item, count});
+  auto by_count = [](const CoOccurrence& a, const CoOccurrence& b) {
+    return a.count != b.count ? a.count > b.count : a.item_id < b.item_id;
+  };
+  const size_t keep = limit < 0 ? v.size() : std::min(v.size(), static_cast<size_t>(limit));
+  std::partial_sort(v.begin(), v.begin() + keep, v.end(), by_count);
+  v.resize(keep);
+  return v;
+}
+
+absl::StatusOr<std::vector<EventStore::Popular>> EventStore::TopPopular(int limit, int64_t now_ms) const {
+  std::vector<Popular> v;
+  internal::ItemStats stats;
+  RETURN_IF_ERROR(kv_->Scan("items", "", [&](std::string_view key, std::string_view value) {
+    int64_t item;
+    if (!keys::ReadI64(&key, &item) || !stats.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    const double popularity = PopularityAt(stats, now_ms);
+    if (popularity >= kMinTrendingPopularity) v.push_back({item, popularity});
+    return true;
+  }));
+  auto better = [](const Popular& a, const Popular& b) {
+    return a.popularity != b.popularity ? a.popularity > b.popularity : a.item_id < b.item_id;
+  };
+  const size_t keep = std::min(v.size(), static_cast<size_t>(std::max(limit, 0)));
+  std::partial_sort(v.begin(), v.begin() + keep, v.end(), better);
+  v.resize(keep);
+  return v;
+}
+
 absl::StatusOr<internal::ItemStats> EventStore::GetItemStats(int64_t item_id) const {
   internal::ItemStats s;
   ASSIGN_OR_RETURN(bool found, kv_->GetProto("items", keys::I64Key(item_id), &s));

@@ -76,10 +76,22 @@ class EventStore {
   static double PopularityAt(const internal::ItemStats& stats, int64_t now_ms);
   // Up to `limit` items co-occurring with item_id (all if negative), highest count first.
   absl::StatusOr<std::vector<CoOccurrence>> GetCoOccurrences(int64_t item_id, int limit) const;
+  // Items co-occurring with any of `seeds`, counts summed over the seeds, highest first;
+  // the seeds themselves are left out. Reads at most kCoCap neighbours per seed.
+  absl::StatusOr<std::vector<CoOccurrence>> GetCoOccurrences(absl::Span<const int64_t> seeds, int limit) const;
+  // The `limit` items with the highest decayed popularity at now_ms, highest first.
+  // Items below kMinTrendingPopularity (no positive event in the last ~10 half-lives)
+  // are left out. Scans every item's counters.
+  struct Popular {
+    int64_t item_id = 0;
+    double popularity = 0;
+  };
+  absl::StatusOr<std::vector<Popular>> TopPopular(int limit, int64_t now_ms) const;
 
   static constexpr int kCoWindow = 5;
   static constexpr int kCoCap = 200;  // most neighbours one read returns through the API
   static constexpr double kPopularityHalfLifeMs = 7.0 * 24 * 3600 * 1000;
+  static constexpr double kMinTrendingPopularity = 1e-3;
 
   // The user's events in time order with since_ms <= t < until_ms (0 = open),
   // starting after `resume_key` (a key returned by an earlier call). fn returns false to stop.

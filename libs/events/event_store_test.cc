@@ -126,6 +126,35 @@ TEST_F(EventStoreTest, PopularityHalvesEveryHalfLife) {
               1e-9);
 }
 
+TEST_F(EventStoreTest, CoOccurrencesOfSeveralSeedsAreSummedWithoutTheSeeds) {
+  // u: 1 then 2 then 3; v: 1 then 3.
+  ASSERT_TRUE(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, 1), Ev("b", "u", 2, v1::EVENT_TYPE_LIKE, 2),
+                              Ev("c", "u", 3, v1::EVENT_TYPE_LIKE, 3), Ev("d", "v", 1, v1::EVENT_TYPE_LIKE, 4),
+                              Ev("e", "v", 3, v1::EVENT_TYPE_LIKE, 5)})
+                  .ok());
+  std::vector<int64_t> seeds = {1, 2, 2};
+  auto co = *store_->GetCoOccurrences(absl::MakeConstSpan(seeds), 10);
+  ASSERT_EQ(co.size(), 1u);
+  EXPECT_EQ(co[0].item_id, 3);
+  EXPECT_EQ(co[0].count, 3);  // 2 with item 1 (u and v), 1 with item 2 (u)
+}
+
+TEST_F(EventStoreTest, TopPopularRanksByDecayedPopularityAndDropsStaleItems) {
+  const int64_t week = static_cast<int64_t>(EventStore::kPopularityHalfLifeMs);
+  const int64_t now = 100 * week;
+  ASSERT_TRUE(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, now - week), Ev("b", "v", 1, v1::EVENT_TYPE_LIKE, now - week),
+                              Ev("c", "u", 2, v1::EVENT_TYPE_LIKE, now), Ev("c2", "v", 2, v1::EVENT_TYPE_LIKE, now),
+                              Ev("d", "u", 3, v1::EVENT_TYPE_LIKE, 0),
+                              Ev("e", "u", 4, v1::EVENT_TYPE_IMPRESSION, now)})
+                  .ok());
+  auto top = *store_->TopPopular(10, now);
+  ASSERT_EQ(top.size(), 2u) << "item 3 was liked 100 half-lives ago; item 4 only shown";
+  EXPECT_EQ(top[0].item_id, 2);  // 2.0 now, against 2 x 0.5 for item 1
+  EXPECT_EQ(top[1].item_id, 1);
+  EXPECT_NEAR(top[1].popularity, 1.0, 1e-9);
+  EXPECT_EQ(store_->TopPopular(1, now)->size(), 1u);
+}
+
 // A refresh that rebuilds a count from the history, racing with appends that
 // keep it current: no append may be lost in between.
 TEST_F(EventStoreTest, RefreshSummaryNeverLosesAConcurrentAppend) {

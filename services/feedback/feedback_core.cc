@@ -159,6 +159,43 @@ absl::StatusOr<v1::ItemSignals> FeedbackCore::GetItemSignals(const v1::GetItemSi
   return out;
 }
 
+absl::StatusOr<v1::GetTrendingResponse> FeedbackCore::GetTrending(const v1::GetTrendingRequest& req) const {
+  if (req.k() < 1 || req.k() > kMaxSignalItems) {
+    return absl::InvalidArgumentError(absl::StrCat("k must be 1..", kMaxSignalItems, ", got ", req.k()));
+  }
+  const int64_t now = o_.clock->NowMs();
+  ASSIGN_OR_RETURN(std::vector<events::EventStore::Popular> top, o_.store->TopPopular(req.k(), now));
+  v1::GetTrendingResponse out;
+  out.set_as_of_ms(now);
+  for (const auto& p : top) {
+    auto* item = out.add_items();
+    item->set_item_id(p.item_id);
+    item->set_decayed_popularity(p.popularity);
+  }
+  return out;
+}
+
+absl::StatusOr<v1::GetCoOccurringResponse> FeedbackCore::GetCoOccurring(const v1::GetCoOccurringRequest& req) const {
+  if (req.k() < 1 || req.k() > kMaxSignalItems) {
+    return absl::InvalidArgumentError(absl::StrCat("k must be 1..", kMaxSignalItems, ", got ", req.k()));
+  }
+  if (req.item_ids_size() < 1 || req.item_ids_size() > kMaxSeeds) {
+    return absl::InvalidArgumentError(absl::StrCat("item_ids must hold 1..", kMaxSeeds, " seeds, got ", req.item_ids_size()));
+  }
+  for (int64_t id : req.item_ids()) {
+    if (o_.catalog->RowOf(id) < 0) return absl::InvalidArgumentError(absl::StrCat("item_id ", id, " is not in the catalogue"));
+  }
+  ASSIGN_OR_RETURN(std::vector<events::CoOccurrence> co,
+                   o_.store->GetCoOccurrences(absl::MakeConstSpan(req.item_ids().data(), req.item_ids_size()), req.k()));
+  v1::GetCoOccurringResponse out;
+  for (const auto& c : co) {
+    auto* n = out.add_items();
+    n->set_item_id(c.item_id);
+    n->set_count(c.count);
+  }
+  return out;
+}
+
 absl::StatusOr<v1::UserState> FeedbackCore::GetUserState(const v1::GetUserStateRequest& req) {
   if (req.user_id().empty()) return absl::InvalidArgumentError("user_id is empty");
   ASSIGN_OR_RETURN(internal::UserSummary s, o_.store->GetSummary(req.user_id()));

@@ -35,6 +35,9 @@ class FeedbackCore {
   absl::StatusOr<v1::DeleteUserResponse> DeleteUser(const v1::DeleteUserRequest& request);
   // Counters and co-occurrences of one catalogue item.
   absl::StatusOr<v1::ItemSignals> GetItemSignals(const v1::GetItemSignalsRequest& request) const;
+  static constexpr int kMaxSignalItems = 1000, kMaxSeeds = 50;
+  absl::StatusOr<v1::GetTrendingResponse> GetTrending(const v1::GetTrendingRequest& request) const;
+  absl::StatusOr<v1::GetCoOccurringResponse> GetCoOccurring(const v1::GetCoOccurringRequest& request) const;
   absl::Status Flush() { return o_.store->Flush(); }
 
   // Checks one event and fills in the server-side defaults (timestamp).

@@ -115,4 +115,24 @@ grpc::ServerUnaryReactor* FeedbackServiceImpl::GetItemSignals(grpc::CallbackServ
   });
 }
 
+grpc::ServerUnaryReactor* FeedbackServiceImpl::GetTrending(grpc::CallbackServerContext* ctx,
+                                                           const v1::GetTrendingRequest* req,
+                                                           v1::GetTrendingResponse* resp) {
+  return server::Unary(ctx, [&]() -> absl::Status {
+    auto r = core_->GetTrending(*req);
+    if (r.ok()) *resp = std::move(*r);
+    return r.status();
+  });
+}
+
+grpc::ServerUnaryReactor* FeedbackServiceImpl::GetCoOccurring(grpc::CallbackServerContext* ctx,
+                                                              const v1::GetCoOccurringRequest* req,
+                                                              v1::GetCoOccurringResponse* resp) {
+  return server::Unary(ctx, [&]() -> absl::Status {
+    auto r = core_->GetCoOccurring(*req);
+    if (r.ok()) *resp = std::move(*r);
+    return r.status();
+  });
+}
+
 }  // namespace chatrec::feedback

@@ -32,6 +32,10 @@ class FeedbackServiceImpl final : public v1::FeedbackService::CallbackService {
                                        v1::DeleteUserResponse* resp) override;
   grpc::ServerUnaryReactor* GetItemSignals(grpc::CallbackServerContext* ctx, const v1::GetItemSignalsRequest* req,
                                            v1::ItemSignals* resp) override;
+  grpc::ServerUnaryReactor* GetTrending(grpc::CallbackServerContext* ctx, const v1::GetTrendingRequest* req,
+                                        v1::GetTrendingResponse* resp) override;
+  grpc::ServerUnaryReactor* GetCoOccurring(grpc::CallbackServerContext* ctx, const v1::GetCoOccurringRequest* req,
+                                           v1::GetCoOccurringResponse* resp) override;
 
  private:
   FeedbackCore* core_;

@@ -7,6 +7,7 @@
 #include "libs/server/model_metrics.h"
 #include "libs/server/server.h"
 #include "libs/storage/layout.h"
+#include "services/retrieval/feedback_signals.h"
 #include "services/retrieval/retrieval_service.h"
 
 ABSL_FLAG(std::string, store_dir, "var", "Root of the stores (catalog, model)");
@@ -17,6 +18,10 @@ ABSL_FLAG(int, ivf_nprobe, 8, "IVF lists scanned per query");
 ABSL_FLAG(int, hnsw_m, 16, "HNSW graph degree");
 ABSL_FLAG(int, hnsw_ef_construction, 100, "HNSW candidate list while building");
 ABSL_FLAG(int, hnsw_ef_search, 160, "HNSW candidate list while searching (at least k)");
+ABSL_FLAG(std::string, feedback, "",
+          "host:port of chatrec-feedback for the TRENDING and CO_OCCURRENCE sources (empty: without them)");
+ABSL_FLAG(int, feedback_timeout_ms, 5, "Budget for one co-occurrence read on the request path");
+ABSL_FLAG(int, trending_refresh_ms, 2000, "How often the trending list is fetched (in the background)");
 ABSL_FLAG(int, index_build_threads, 1, "Threads building the index of a new model version (in the background, niced)");
 
 int main(int argc, char** argv) {
@@ -42,6 +47,15 @@ int main(int argc, char** argv) {
   const std::string kind = absl::GetFlag(FLAGS_ann_index);
   if (kind != "ivf" && kind != "hnsw") return std::fprintf(stderr, "--ann_index must be ivf or hnsw\n"), 2;
   options.index.index.kind = kind == "ivf" ? retrieval::AnnKind::kIvf : retrieval::AnnKind::kHnsw;
+  std::unique_ptr<retrieval::FeedbackSignals> signals;
+  if (!absl::GetFlag(FLAGS_feedback).empty()) {
+    signals = std::make_unique<retrieval::FeedbackSignals>(
+        retrieval::FeedbackSignalsOptions{.address = absl::GetFlag(FLAGS_feedback),
+                                          .refresh = std::chrono::milliseconds(absl::GetFlag(FLAGS_trending_refresh_ms)),
+                                          .timeout = std::chrono::milliseconds(absl::GetFlag(FLAGS_feedback_timeout_ms))},
+        &(*server)->metrics());
+    options.signals = signals.get();
+  }
   auto core = retrieval::RetrievalCore::Create(catalog, models, options);
   if (!core.ok()) return std::fprintf(stderr, "%s\n", core.status().ToString().c_str()), 1;
   retrieval::RetrievalServiceImpl service(core->get(), &(*server)->metrics());

@@ -36,6 +36,18 @@ std::vector<ScoredItem> PopularAllowed(const VectorIndex& index, const AllowedSe
   return out;
 }
 
+// A feedback signal list as allowed catalogue rows, best first (ids not in the catalogue dropped).
+std::vector<ScoredItem> AllowedSignalRows(const catalog::Catalog& catalog, const std::vector<SignalItem>& items,
+                                          const AllowedSet& allowed, size_t k) {
+  std::vector<ScoredItem> out;
+  for (const SignalItem& i : items) {
+    if (out.size() >= k) break;
+    const int32_t row = catalog.RowOf(i.item_id);
+    if (row >= 0 && allowed.Contains(row)) out.push_back({row, static_cast<float>(i.score)});
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RetrievalCore>> RetrievalCore::Create(const catalog::Catalog* catalog,
@@ -46,8 +58,9 @@ absl::StatusOr<std::unique_ptr<RetrievalCore>> RetrievalCore::Create(const catal
   return core;
 }
 
-RetrievalCore::RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, SourceQuotas quotas)
-    : RetrievalCore(catalog, models, RetrievalOptions{.quotas = quotas}, true) {}
+RetrievalCore::RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, SourceQuotas quotas,
+                             ItemSignalSource* signals)
+    : RetrievalCore(catalog, models, RetrievalOptions{.quotas = quotas, .signals = signals}, true) {}
 
 RetrievalCore::RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, RetrievalOptions options,
                              bool)
@@ -69,7 +82,8 @@ absl::StatusOr<std::vector<int32_t>> RetrievalCore::AllowedRows(const v1::Filter
   return allowed.Rows();
 }
 
-absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveRequest& req) {
+absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveRequest& req,
+                                                             std::chrono::system_clock::time_point deadline) {
   if (req.k() < 1 || req.k() > kMaxK) return absl::InvalidArgumentError(absl::StrCat("k must be 1..", kMaxK, ", got ", req.k()));
   if (req.need_size() > kMaxEntities || req.kg_context_size() > kMaxEntities) {
     return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxEntities, " entities in need and in kg_context"));
@@ -91,13 +105,26 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
   absl::Span<const float> u = user_fits ? absl::MakeConstSpan(req.user_vector().data(), req.user_vector_size())
                                         : absl::Span<const float>();
   model::FoldedQuery q = model::Fold(m, *catalog_, u, req.need(), req.kg_context());
-  std::vector<ScoredItem> vec = index->Search(q.w, allowed, static_cast<int>(k)).items;
+  VectorIndex::Result searched = index->Search(q.w, allowed, static_cast<int>(k));
+  resp.set_search_path(SearchPathName(searched.path));
+  const std::vector<ScoredItem>& vec = searched.items;
   std::vector<ScoredItem> cold = index->ColdStart(q.w, allowed, static_cast<int>(quota(options_.quotas.cold_start)));
   // KG source: one and two hops from the context entities and the need entities.
   std::vector<ScoredItem> kg = kg_.Expand(req.kg_context(), req.need(), allowed, static_cast<int>(k));
   // Attribute and popularity sources: the allowed rows by the popularity prior.
   std::vector<ScoredItem> popular = PopularAllowed(*index, allowed, k);
   const bool constrained = !allowed.all();
+  // Feedback sources: co-occurrence with the liked items in the KG context, and trending items.
+  std::vector<ScoredItem> co, trending;
+  if (options_.signals) {
+    std::vector<int64_t> seeds;
+    for (const auto& e : req.kg_context()) {
+      const int64_t id = e.weight() > 0 ? catalog::ItemIdFromEntity(e.entity_id()) : -1;
+      if (id >= 0) seeds.push_back(id);
+    }
+    if (!seeds.empty()) co = AllowedSignalRows(*catalog_, options_.signals->CoOccurring(seeds, deadline), allowed, k);
+    trending = AllowedSignalRows(*catalog_, options_.signals->Trending(), allowed, k);
+  }
 
   // Merge: each source fills its quota in turn, then the rest is filled in source order.
   // A candidate lists each source that found it once, with that source's raw score.
@@ -133,13 +160,17 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
   };
   const auto& qs = options_.quotas;
   take(vec, v1::CANDIDATE_SOURCE_VECTOR, quota(qs.vector));
+  take(co, v1::CANDIDATE_SOURCE_CO_OCCURRENCE, quota(qs.co_occurrence));
   take(kg, v1::CANDIDATE_SOURCE_KG, quota(qs.kg));
-  take(cold, v1::CANDIDATE_SOURCE_VECTOR, quota(qs.cold_start));
+  take(cold, v1::CANDIDATE_SOURCE_COLD_START, quota(qs.cold_start));
   if (constrained) take(popular, v1::CANDIDATE_SOURCE_ATTRIBUTE, quota(qs.attribute));
+  take(trending, v1::CANDIDATE_SOURCE_TRENDING, quota(qs.trending));
   take(popular, v1::CANDIDATE_SOURCE_POPULAR, quota(qs.popular));
   take(vec, v1::CANDIDATE_SOURCE_VECTOR, k);
+  take(co, v1::CANDIDATE_SOURCE_CO_OCCURRENCE, k);
   take(kg, v1::CANDIDATE_SOURCE_KG, k);
-  take(cold, v1::CANDIDATE_SOURCE_VECTOR, k);
+  take(cold, v1::CANDIDATE_SOURCE_COLD_START, k);
+  take(trending, v1::CANDIDATE_SOURCE_TRENDING, k);
   take(popular, constrained ? v1::CANDIDATE_SOURCE_ATTRIBUTE : v1::CANDIDATE_SOURCE_POPULAR, k);
   return resp;
 }

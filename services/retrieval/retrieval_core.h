@@ -4,9 +4,12 @@
 //   VECTOR     the folded query w = Aᵀu + Bᵀq + Cᵀh over the item vectors: exact for small
 //              catalogues, an IVF index scanned with the SIMD kernels for large ones
 //              (libs/retrieval; filters applied inside the scan);
-//              also cold-start items (no interactions) through their KG content vector
+//   COLD_START items without interactions, through their KG content vector
 //   KG         one and two hops from liked / mentioned entities, weighted by relation
+//   CO_OCCURRENCE  liked by people who liked the request's liked items (kg_context items),
+//              from the feedback service's online counters (optional ItemSignalSource)
 //   ATTRIBUTE  the items matching the constraints, most popular first (constrained requests)
+//   TRENDING   time-decayed popularity of recent feedback (optional ItemSignalSource)
 //   POPULAR    the model's popularity prior (item bias)
 // The index of a new model version is built in the background and swapped in whole
 // (IndexManager): a request never waits for a build and never mixes two versions.
@@ -14,6 +17,7 @@
 // Thread-safety: Retrieve() may be called concurrently.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -23,6 +27,7 @@
 #include "libs/model/model_watcher.h"
 #include "libs/retrieval/attribute_index.h"
 #include "libs/retrieval/index_manager.h"
+#include "libs/retrieval/item_signals.h"
 #include "libs/retrieval/kg_expander.h"
 
 namespace chatrec::retrieval {
@@ -31,8 +36,10 @@ namespace chatrec::retrieval {
 struct SourceQuotas {
   float vector = 0.45f;
   float kg = 0.2f;
-  float cold_start = 0.05f;  // reported as VECTOR (the proto has no cold-start source yet)
+  float co_occurrence = 0.1f;
+  float cold_start = 0.05f;
   float attribute = 0.2f;
+  float trending = 0.05f;
   float popular = 0.1f;
 };
 
@@ -40,6 +47,7 @@ struct RetrievalOptions {
   SourceQuotas quotas;
   IndexManagerOptions index;
   KgOptions kg;
+  ItemSignalSource* signals = nullptr;  // feedback counters; null: no TRENDING / CO_OCCURRENCE
 };
 
 class RetrievalCore {
@@ -53,9 +61,13 @@ class RetrievalCore {
                                                                model::ModelWatcher* models,
                                                                RetrievalOptions options = {});
   // For tests and small catalogues: if the first index cannot be built, Retrieve says why.
-  RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, SourceQuotas quotas = {});
+  RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, SourceQuotas quotas = {},
+                ItemSignalSource* signals = nullptr);
 
-  absl::StatusOr<v1::RetrieveResponse> Retrieve(const v1::RetrieveRequest& request);
+  // `deadline` bounds the wait for the feedback signals (the other sources are local).
+  absl::StatusOr<v1::RetrieveResponse> Retrieve(
+      const v1::RetrieveRequest& request,
+      std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max());
 
   // Rows allowed by the filters (ascending). InvalidArgument for unknown entities or bad ranges.
   absl::StatusOr<std::vector<int32_t>> AllowedRows(const v1::Filters& filters) const;

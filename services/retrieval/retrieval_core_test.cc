@@ -7,7 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "services/retrieval/event_store_signals.h"
 #include "services/testing/tiny_world.h"
+#include <unistd.h>
+#include <filesystem>
 
 namespace chatrec::retrieval {
 namespace {
@@ -112,6 +115,103 @@ bool HasSource(const v1::Candidate& c, v1::CandidateSource s) {
   return false;
 }
 
+// Feedback counters as the feedback service would report them.
+class FakeSignals : public ItemSignalSource {
+ public:
+  std::vector<SignalItem> trending;
+  std::map<int64_t, std::vector<SignalItem>> co;  // by seed
+  std::vector<std::vector<int64_t>> seeds_seen;
+  std::vector<SignalItem> Trending() override { return trending; }
+  std::vector<SignalItem> CoOccurring(absl::Span<const int64_t> seeds, std::chrono::system_clock::time_point) override {
+    seeds_seen.emplace_back(seeds.begin(), seeds.end());
+    std::vector<SignalItem> out;
+    for (int64_t s : seeds) out.insert(out.end(), co[s].begin(), co[s].end());
+    return out;
+  }
+};
+
+TEST_F(RetrievalCoreTest, TrendingAndCoOccurrenceSourcesComeFromTheFeedbackCounters) {
+  FakeSignals signals;
+  signals.trending = {{12, 9.5}, {999, 8.0}, {11, 7.0}};  // 999 is not in the catalogue
+  signals.co[3] = {{9, 4}, {4, 2}};
+  RetrievalCore core(world_.catalog.get(), world_.models.get(),
+                     SourceQuotas{.vector = 0, .kg = 0, .co_occurrence = 0.5, .cold_start = 0, .attribute = 0,
+                                  .trending = 1, .popular = 0},
+                     &signals);
+  v1::RetrieveRequest req;
+  req.set_k(8);
+  auto* liked = req.add_kg_context();
+  liked->set_entity_id("item:3");
+  liked->set_weight(1);
+  auto* disliked = req.add_kg_context();
+  disliked->set_entity_id("item:5");
+  disliked->set_weight(-1);
+  auto* person = req.add_kg_context();
+  person->set_entity_id("person:Tom_Hanks");
+  person->set_weight(1);
+  auto r = core.Retrieve(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(signals.seeds_seen.size(), 1u);
+  EXPECT_EQ(signals.seeds_seen[0], (std::vector<int64_t>{3})) << "only liked items seed co-occurrence";
+  std::map<int64_t, std::map<v1::CandidateSource, float>> found;  // item -> source -> raw score
+  for (const auto& c : r->candidates()) {
+    for (const auto& src : c.sources()) found[c.item_id()][src.source()] = src.raw_score();
+  }
+  EXPECT_FLOAT_EQ(found[9][v1::CANDIDATE_SOURCE_CO_OCCURRENCE], 4);
+  EXPECT_FLOAT_EQ(found[4][v1::CANDIDATE_SOURCE_CO_OCCURRENCE], 2);
+  EXPECT_FLOAT_EQ(found[12][v1::CANDIDATE_SOURCE_TRENDING], 9.5f);
+  EXPECT_FLOAT_EQ(found[11][v1::CANDIDATE_SOURCE_TRENDING], 7);
+  EXPECT_FALSE(found.contains(999));
+
+  // Constraints and exclusions apply to these sources too.
+  req.mutable_filters()->add_must_not_entities("genre:horror");
+  req.mutable_filters()->add_exclude_item_ids(4);
+  r = core.Retrieve(req);
+  ASSERT_TRUE(r.ok());
+  for (const auto& c : r->candidates()) {
+    EXPECT_NE(c.item_id(), 9);
+    EXPECT_NE(c.item_id(), 4);
+    EXPECT_NE(c.item_id(), 12);
+    EXPECT_NE(c.item_id(), 11);
+  }
+}
+
+TEST_F(RetrievalCoreTest, EventStoreSignalsServeTheCountersInProcess) {
+  const auto dir = std::filesystem::temp_directory_path() / ("chatrec_signals_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  auto store = events::EventStore::Open({.path = dir.string(), .sync = false});
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto like = [](const char* id, const char* user, int64_t item, int64_t ts) {
+    v1::Event e;
+    e.set_event_id(id);
+    e.set_user_id(user);
+    e.set_item_id(item);
+    e.set_type(v1::EVENT_TYPE_LIKE);
+    e.set_timestamp_ms(ts);
+    return e;
+  };
+  const int64_t now = Clock::System().NowMs();
+  ASSERT_TRUE((*store)->Append({like("a", "u", 3, now), like("b", "u", 9, now), like("c", "v", 9, now)}).ok());
+  EventStoreSignals signals(store->get());
+  RetrievalCore core(world_.catalog.get(), world_.models.get(), SourceQuotas{}, &signals);
+  v1::RetrieveRequest req;
+  req.set_k(12);
+  auto* liked = req.add_kg_context();
+  liked->set_entity_id("item:3");
+  liked->set_weight(1);
+  auto r = core.Retrieve(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::map<int64_t, std::set<int>> sources;
+  for (const auto& c : r->candidates()) {
+    for (const auto& src : c.sources()) sources[c.item_id()].insert(src.source());
+  }
+  EXPECT_TRUE(sources[9].contains(v1::CANDIDATE_SOURCE_CO_OCCURRENCE));
+  EXPECT_TRUE(sources[9].contains(v1::CANDIDATE_SOURCE_TRENDING));
+  EXPECT_TRUE(sources[3].contains(v1::CANDIDATE_SOURCE_TRENDING));
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(RetrievalCoreTest, KgSourceReachesItemsTwoHopsAway) {
   // Wes Craven directs 7, 8 and 10; 9, 11 and 12 are only reachable through their genre.
   RetrievalCore kg_only(world_.catalog.get(), world_.models.get(),
@@ -194,7 +294,7 @@ TEST_F(RetrievalAtScaleTest, ColdStartItemsComeBackForAMatchingNeed) {
   for (const auto& c : r->candidates()) {
     if (world_.catalog->item(world_.catalog->RowOf(c.item_id())).popularity() == 0) {
       ++cold;
-      EXPECT_TRUE(HasSource(c, v1::CANDIDATE_SOURCE_VECTOR));
+      EXPECT_TRUE(HasSource(c, v1::CANDIDATE_SOURCE_COLD_START));
     }
   }
   EXPECT_GT(cold, 0) << "items nobody has interacted with should be candidates through their content vector";

@@ -1,5 +1,6 @@
 #include "services/retrieval/retrieval_service.h"
 
+#include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -19,13 +20,22 @@ RetrievalServiceImpl::RetrievalServiceImpl(RetrievalCore* core, prometheus::Regi
                    .Help("Catalogue items that satisfied the hard constraints, per Retrieve call")
                    .Register(*registry)
                    .Add({}, counts);
+  auto& paths = prometheus::BuildCounter()
+                    .Name("chatrec_retrieval_search_path_total")
+                    .Help("Retrieve calls by how the VECTOR source searched (exact, exact_subset, ann, ann_then_exact, empty)")
+                    .Register(*registry);
+  for (SearchPath p : {SearchPath::kEmpty, SearchPath::kExact, SearchPath::kExactSubset, SearchPath::kAnn,
+                       SearchPath::kAnnThenExact}) {
+    paths_[SearchPathName(p)] = &paths.Add({{"path", SearchPathName(p)}});
+  }
 }
 
 grpc::ServerUnaryReactor* RetrievalServiceImpl::Retrieve(grpc::CallbackServerContext* ctx,
                                                          const v1::RetrieveRequest* req, v1::RetrieveResponse* resp) {
   return server::Unary(ctx, [&]() -> absl::Status {
-    auto r = core_->Retrieve(*req);
+    auto r = core_->Retrieve(*req, ctx->deadline());
     if (r.ok()) {
+      if (auto it = paths_.find(r->search_path()); it != paths_.end()) it->second->Increment();
       candidates_->Observe(r->candidates_size());
       matching_->Observe(static_cast<double>(r->matching_items()));
       *resp = std::move(*r);

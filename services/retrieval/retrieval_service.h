@@ -1,10 +1,14 @@
 // gRPC layer of the retrieval service.
 #pragma once
 
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
 #include "chatrec/v1/retrieval.grpc.pb.h"
 #include "services/retrieval/retrieval_core.h"
 
 namespace prometheus {
+class Counter;
 class Histogram;
 class Registry;
 }  // namespace prometheus
@@ -22,6 +26,7 @@ class RetrievalServiceImpl final : public v1::RetrievalService::CallbackService 
   RetrievalCore* core_;
   prometheus::Histogram* candidates_;
   prometheus::Histogram* matching_;
+  absl::flat_hash_map<std::string, prometheus::Counter*> paths_;  // by search path; read-only after construction
 };
 
 }  // namespace chatrec::retrieval

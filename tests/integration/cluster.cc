@@ -42,7 +42,8 @@ std::unique_ptr<Cluster> Cluster::Start(std::string* error) {
     return nullptr;
   }
   c->catalog_ = std::move(*catalog);
-  if (!c->StartService("feedback", {}, error) || !c->StartService("retrieval", {}, error) ||
+  if (!c->StartService("feedback", {}, error) ||
+      !c->StartService("retrieval", {"--feedback", c->feedback_.address(), "--trending_refresh_ms", "200"}, error) ||
       !c->StartService("scoring", {}, error) ||
       !c->StartService("dialogue",
                        {"--feedback", c->feedback_.address(), "--retrieval", c->retrieval_.address(), "--scoring",

@@ -89,5 +89,84 @@ TEST_F(FeedbackRealtimeTest, FiveStarRatingAndRejectionChangeTheNextTurn) {
   }
 }
 
+// The feedback service's online counters reach retrieval: items liked right now are
+// TRENDING, and items liked after a seed item are CO_OCCURRENCE candidates for it.
+TEST_F(FeedbackRealtimeTest, FreshLikesFeedTheTrendingAndCoOccurrenceSources) {
+  const std::string tag = std::to_string(getpid());
+  // The imported MovieLens events are decades old, so nothing trends before this.
+  const int64_t hit = 1300, seed = 1310, follow = 1320;
+  for (int u = 0; u < 3; ++u) Record("trend-" + tag + "-" + std::to_string(u), "", hit, v1::EVENT_TYPE_LIKE, 0);
+  {
+    v1::GetTrendingRequest req;
+    req.set_k(10);
+    v1::GetTrendingResponse resp;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(cluster_->Feedback()->GetTrending(&ctx, req, &resp).ok());
+    ASSERT_GE(resp.items_size(), 1);
+    EXPECT_EQ(resp.items(0).item_id(), hit);
+    EXPECT_NEAR(resp.items(0).decayed_popularity(), 3.0, 0.01);
+  }
+  v1::ItemNeighbor top;  // the seed's strongest neighbour, as the feedback service counts it
+  auto co_count = [&]() -> int64_t {
+    v1::GetCoOccurringRequest req;
+    req.add_item_ids(seed);
+    req.set_k(1000);
+    v1::GetCoOccurringResponse resp;
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(cluster_->Feedback()->GetCoOccurring(&ctx, req, &resp).ok());
+    if (resp.items_size() > 0) top = resp.items(0);
+    for (const auto& n : resp.items()) {
+      if (n.item_id() == follow) return n.count();
+    }
+    return 0;
+  };
+  const int64_t before = co_count();
+  Record("co-" + tag, "", seed, v1::EVENT_TYPE_LIKE, 0);
+  Record("co-" + tag, "", follow, v1::EVENT_TYPE_LIKE, 0);
+  const int64_t after = co_count();
+  EXPECT_EQ(after, before + 1);
+
+  // Retrieval: the trending list is refreshed in the background (every 200 ms here).
+  v1::RetrieveRequest req;
+  req.set_k(500);
+  auto* liked = req.add_kg_context();
+  liked->set_entity_id("item:" + std::to_string(seed));
+  liked->set_weight(1);
+  std::map<v1::CandidateSource, std::map<int64_t, float>> by_source;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    v1::RetrieveResponse resp;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(cluster_->Retrieval()->Retrieve(&ctx, req, &resp).ok());
+    by_source.clear();
+    for (const auto& c : resp.candidates()) {
+      for (const auto& s : c.sources()) by_source[s.source()][c.item_id()] = s.raw_score();
+    }
+    if (by_source[v1::CANDIDATE_SOURCE_TRENDING].contains(hit)) break;
+    usleep(100'000);
+  }
+  ASSERT_TRUE(by_source[v1::CANDIDATE_SOURCE_TRENDING].contains(hit)) << "the liked item never became a TRENDING candidate";
+  EXPECT_NEAR(by_source[v1::CANDIDATE_SOURCE_TRENDING][hit], 3.0, 0.01);
+  const auto& co = by_source[v1::CANDIDATE_SOURCE_CO_OCCURRENCE];
+  ASSERT_TRUE(co.contains(top.item_id())) << "the seed's strongest neighbour is not a CO_OCCURRENCE candidate";
+  EXPECT_EQ(co.at(top.item_id()), static_cast<float>(top.count()));
+  if (co.contains(follow)) EXPECT_EQ(co.at(follow), static_cast<float>(after));
+  EXPECT_FALSE(by_source[v1::CANDIDATE_SOURCE_CO_OCCURRENCE].contains(seed)) << "a seed is its own neighbour";
+}
+
+TEST_F(FeedbackRealtimeTest, SignalRequestsAreValidated) {
+  grpc::ClientContext c1, c2, c3;
+  v1::GetTrendingRequest t;
+  v1::GetTrendingResponse tr;
+  EXPECT_EQ(cluster_->Feedback()->GetTrending(&c1, t, &tr).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::GetCoOccurringRequest co;
+  co.set_k(10);
+  v1::GetCoOccurringResponse cr;
+  EXPECT_EQ(cluster_->Feedback()->GetCoOccurring(&c2, co, &cr).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  co.add_item_ids(99999999);
+  auto s = cluster_->Feedback()->GetCoOccurring(&c3, co, &cr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("99999999"), std::string::npos) << s.error_message();
+}
+
 }  // namespace
 }  // namespace chatrec::testing
