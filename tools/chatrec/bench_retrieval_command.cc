@@ -12,6 +12,7 @@
 //   4. Retrieve: the real RetrievalCore behind the real RetrievalServiceImpl on a loopback gRPC
 //      port in this process, one request in flight: all sources, constraints (year range,
 //      must-not genre, 50 excluded ids; every 4th request also a must genre), k = 500. p50/p99.
+//      The TRENDING and CO_OCCURRENCE sources read precomputed synthetic counters (SyntheticSignals).
 #include <unistd.h>
 
 #include <algorithm>
@@ -88,6 +89,33 @@ nlohmann::json MeasureAnn(const std::string& name, const std::vector<std::vector
   return {{"index", name}, {"recall@100", recall}, {"queries_per_s", queries.size() / secs}};
 }
 
+// Stand-in for the feedback service's counters, so that the bench's Retrieve runs
+// every source: 500 trending items (power-law scores) and, per seed, 200 co-occurring
+// items spread over the catalogue (the shape GetCoOccurring returns). Precomputed, so
+// this measures retrieval's own work, not the feedback RPC (which is cached per seed set).
+class SyntheticSignals : public retrieval::ItemSignalSource {
+ public:
+  explicit SyntheticSignals(const catalog::Catalog& cat) : cat_(cat) {
+    for (int i = 0; i < 500; ++i) {
+      trending_.push_back({cat.item((i * 104729) % cat.size()).id(), 1000.0 / (i + 1)});
+    }
+  }
+  std::vector<retrieval::SignalItem> Trending() override { return trending_; }
+  std::vector<retrieval::SignalItem> CoOccurring(absl::Span<const int64_t> seeds,
+                                                 std::chrono::system_clock::time_point) override {
+    std::vector<retrieval::SignalItem> out;
+    for (int64_t seed : seeds) {
+      const int64_t row = std::max(0, cat_.RowOf(seed));
+      for (int j = 0; j < 200; ++j) out.push_back({cat_.item((row + 1 + j * 7919) % cat_.size()).id(), 200.0 - j});
+    }
+    return out;
+  }
+
+ private:
+  const catalog::Catalog& cat_;
+  std::vector<retrieval::SignalItem> trending_;
+};
+
 }  // namespace
 
 int BenchRetrievalCommand(const std::vector<std::string>&) {
@@ -153,6 +181,8 @@ int BenchRetrievalCommand(const std::vector<std::string>&) {
   options.index.index.hnsw.threads = absl::GetFlag(FLAGS_bench_threads);
   options.index.index.ivf.threads = absl::GetFlag(FLAGS_bench_threads);
   options.index.index.ivf.nprobe = absl::GetFlag(FLAGS_bench_nprobe);
+  SyntheticSignals signals(cat);
+  options.signals = &signals;
   std::fprintf(stderr, "building the index\n");
   auto core = retrieval::RetrievalCore::Create(&cat, watcher->get(), options);
   if (!core.ok()) return std::fprintf(stderr, "%s\n", core.status().ToString().c_str()), 1;
