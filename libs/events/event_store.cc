@@ -61,6 +61,18 @@ void UpdateItemStats(const v1::Event& e, internal::ItemStats* s) {
   s->set_decayed_at_ms(t);
 }
 
+// Undoes UpdateItemStats for one event (DeleteUser): the counts, and the event's
+// contribution to the decayed popularity as of the item's decay time.
+void RemoveFromItemStats(const v1::Event& e, internal::ItemStats* s) {
+  s->set_events(std::max<int64_t>(0, s->events() - 1));
+  if (IsNegativeEvent(e)) s->set_negatives(std::max<int64_t>(0, s->negatives() - 1));
+  if (!IsPositiveEvent(e)) return;
+  s->set_positives(std::max<int64_t>(0, s->positives() - 1));
+  const int64_t age = std::max<int64_t>(0, s->decayed_at_ms() - e.timestamp_ms());
+  const double contribution = std::exp2(-static_cast<double>(age) / kPopularityHalfLifeMs);
+  s->set_decayed_popularity(s->positives() == 0 ? 0.0 : std::max(0.0, s->decayed_popularity() - contribution));
+}
+
 // Co-occurrence counts are one record per ordered pair (CF "cooc", key
 // I64Key(item) + I64(neighbour), value a little-endian int64), so an event only
 // writes the few pairs it changes.
@@ -356,7 +368,8 @@ absl::StatusOr<std::vector<CoOccurrence>> EventStore::GetCoOccurrences(int64_t i
   RETURN_IF_ERROR(kv_->Scan("cooc", prefix, [&](std::string_view key, std::string_view value) {
     key.remove_prefix(prefix.size());
     int64_t neighbour;
-    if (keys::ReadI64(&key, &neighbour)) v.push_back({neighbour, DecodeCount(value)});
+    const int64_t count = DecodeCount(value);
+    if (count > 0 && keys::ReadI64(&key, &neighbour)) v.push_back({neighbour, count});  // 0: all erased
     return true;
   }));
   auto by_count = [](const CoOccurrence& a, const CoOccurrence& b) {
@@ -454,16 +467,56 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   lock.unlock();
   KvStore::Batch batch;
   int64_t n = 0;
+  // The user's share of the item counters and co-occurrences goes too: replay the
+  // history in time order as Append saw it (liked list, co-occurrence window) and
+  // subtract what each event added.
+  absl::flat_hash_map<int64_t, internal::ItemStats> items;
+  absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> co_deltas;
+  internal::UserSummary replay;
   absl::Status s = ScanUser(user_id, 0, 0, "", [&](const std::string& key, const v1::Event& e) {
     batch.Delete("events", key);
     batch.Delete("event_ids", EventIdKey(user_id, e.event_id()));
     ++n;
+    if (IsPositiveEvent(e)) {
+      int window = 0;
+      for (int64_t other : replay.liked_item_ids()) {
+        if (window == kCoWindow) break;
+        if (other == e.item_id()) continue;
+        ++window;
+        co_deltas[{e.item_id(), other}] -= 1;
+        co_deltas[{other, e.item_id()}] -= 1;
+      }
+    }
+    UpdateSummary(e, &replay);
+    auto it = items.find(e.item_id());
+    if (it == items.end()) {
+      auto cached = item_cache_.find(e.item_id());
+      internal::ItemStats loaded;
+      if (cached != item_cache_.end()) {
+        loaded = cached->second;
+      } else if (auto got = GetItemStats(e.item_id()); got.ok()) {
+        loaded = std::move(*got);
+      }
+      it = items.emplace(e.item_id(), std::move(loaded)).first;
+    }
+    RemoveFromItemStats(e, &it->second);
     return true;
   });
   batch.Delete("users", keys::StringKey(user_id));
   batch.Delete("user_stats", keys::StringKey(user_id));
+  for (const auto& [item, stats] : items) batch.PutProto("items", keys::I64Key(item), stats);
+  std::vector<std::pair<std::pair<int64_t, int64_t>, int64_t>> pairs(co_deltas.begin(), co_deltas.end());
+  std::sort(pairs.begin(), pairs.end());
+  for (const auto& [pair, delta] : pairs) batch.AddToCounter("cooc", CoKey(pair.first, pair.second), delta);
   summary_cache_.erase(user_id);  // we hold the leader role
   if (s.ok()) s = kv_->Write(batch);
+  if (s.ok()) {
+    for (auto& [item, stats] : items) {
+      if (item_cache_.contains(item)) item_cache_[item] = stats;
+    }
+  } else {
+    item_cache_.clear();  // not written: drop what may now disagree with the store
+  }
   lock.lock();
   leader_active_ = false;
   cv_.notify_all();

@@ -100,7 +100,8 @@ class EventStore {
                         const std::string& resume_key, const EventFn& fn) const;
   // Every event, grouped by user (for training).
   absl::Status ScanAll(const EventFn& fn) const;
-  // Erases the user's events, event ids and summary. Returns the events deleted.
+  // Erases the user's events, event ids and summary, and takes the user's events out
+  // of the item counters and co-occurrence counts. Returns the events deleted.
   absl::StatusOr<int64_t> DeleteUser(const std::string& user_id);
 
   absl::Status Flush() { return kv_->Flush(); }

@@ -100,6 +100,32 @@ TEST_F(EventStoreTest, DeleteUserErasesHistoryAndSummary) {
   EXPECT_EQ(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, 1)})->recorded, 1);
 }
 
+TEST_F(EventStoreTest, DeleteUserTakesTheUsersEventsOutOfTheItemCounters) {
+  ASSERT_TRUE(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, 10), Ev("b", "u", 2, v1::EVENT_TYPE_LIKE, 20),
+                              Ev("c", "u", 3, v1::EVENT_TYPE_DISLIKE, 30), Ev("d", "v", 1, v1::EVENT_TYPE_LIKE, 40),
+                              Ev("e", "v", 2, v1::EVENT_TYPE_LIKE, 50), Ev("f", "v", 3, v1::EVENT_TYPE_LIKE, 60)})
+                  .ok());
+  ASSERT_EQ(store_->GetCoOccurrences(1, 10)->at(0).count, 2);
+  ASSERT_EQ(store_->GetItemStats(1)->positives(), 2);
+  EXPECT_EQ(*store_->DeleteUser("u"), 3);
+  // What is left is exactly what v alone would have produced.
+  auto i1 = *store_->GetItemStats(1);
+  EXPECT_EQ(i1.events(), 1);
+  EXPECT_EQ(i1.positives(), 1);
+  EXPECT_NEAR(EventStore::PopularityAt(i1, 40), 1.0, 1e-9);
+  auto i3 = *store_->GetItemStats(3);
+  EXPECT_EQ(i3.events(), 1);
+  EXPECT_EQ(i3.negatives(), 0);
+  auto co = *store_->GetCoOccurrences(1, 10);
+  ASSERT_EQ(co.size(), 2u);
+  EXPECT_EQ(co[0].count, 1);
+  EXPECT_EQ(co[1].count, 1);
+  ASSERT_TRUE(store_->DeleteUser("v").ok());
+  EXPECT_TRUE(store_->GetCoOccurrences(1, 10)->empty()) << "no one is left who liked item 1";
+  EXPECT_EQ(store_->GetItemStats(2)->positives(), 0);
+  EXPECT_TRUE(store_->TopPopular(10, 60)->empty());
+}
+
 TEST_F(EventStoreTest, PositiveEventsOfOneUserCoOccur) {
   ASSERT_TRUE(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, 1), Ev("b", "u", 2, v1::EVENT_TYPE_WATCH, 2),
                               Ev("c", "u", 9, v1::EVENT_TYPE_IMPRESSION, 3)})
