@@ -218,7 +218,10 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
       auto cached = summary_cache_.find(user);
       internal::UserSummary loaded;
       if (cached != summary_cache_.end()) {
-        loaded = cached->second;
+        // Moved, not copied (the statistics are dim² floats): it comes back after the
+        // write, and is read from the store again if the write fails.
+        loaded = std::move(cached->second);
+        summary_cache_.erase(cached);
       } else {
         ASSIGN_OR_RETURN(loaded, GetSummary(user));
       }
@@ -310,11 +313,18 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
       if (!(Fingerprint(full) == stats_as_loaded[user])) {
         batch.Put("user_stats", keys::StringKey(user), StatsPart(full).SerializeAsString());
       }
-      internal::UserSummary counters = full;
-      counters.clear_model_version();
-      counters.clear_gram();
-      counters.clear_rhs();
+      // The counters part: the summary without its statistics, which are set aside
+      // for the serialisation instead of copied.
+      internal::UserSummary& counters = summaries[user];
+      std::string version;
+      google::protobuf::RepeatedField<float> gram, rhs;
+      version.swap(*counters.mutable_model_version());
+      gram.Swap(counters.mutable_gram());
+      rhs.Swap(counters.mutable_rhs());
       batch.PutProto("users", keys::StringKey(user), counters);
+      version.swap(*counters.mutable_model_version());
+      gram.Swap(counters.mutable_gram());
+      rhs.Swap(counters.mutable_rhs());
     }
     for (const auto& [item, s] : items) batch.PutProto("items", keys::I64Key(item), s);
     // In key order: the memtable inserts then reuse their search path (bulk imports
