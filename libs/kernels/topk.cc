@@ -59,11 +59,23 @@ absl::StatusOr<std::vector<ScoredItem>> TopKSubset(const ItemMatrix& m, absl::Sp
     }
   }
   if (k <= 0 || rows.empty()) return std::vector<ScoredItem>{};
-  // Sorted ids read the matrix front to back (friendlier to the prefetchers) and make duplicates
-  // adjacent; a duplicated candidate is one item, so it is scored and returned once.
-  std::vector<int32_t> ids(rows.begin(), rows.end());
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  // A duplicated candidate is one item, so it is scored and returned once: a per-thread
+  // bitmap over the rows drops repeats in one pass (cleared again through the kept ids).
+  // Large subsets are then sorted, so the gather reads the matrix front to back.
+  thread_local std::vector<uint64_t> seen;
+  const size_t words = static_cast<size_t>((m.size() + 63) / 64);
+  if (seen.size() < words) seen.resize(words, 0);
+  std::vector<int32_t> ids;
+  ids.reserve(rows.size());
+  for (int32_t row : rows) {
+    uint64_t& word = seen[static_cast<size_t>(row) >> 6];
+    const uint64_t bit = uint64_t{1} << (row & 63);
+    if (word & bit) continue;
+    word |= bit;
+    ids.push_back(row);
+  }
+  for (int32_t row : ids) seen[static_cast<size_t>(row) >> 6] = 0;
+  if (ids.size() >= 4096) std::sort(ids.begin(), ids.end());
 
   const internal::PaddedQuery padded(w, m.stride());
   internal::TopKSelector top(std::min<int64_t>(k, static_cast<int64_t>(ids.size())));
