@@ -51,6 +51,26 @@ TEST_F(RetrievalCoreTest, MustNotAndExcludedItemsNeverComeBack) {
   EXPECT_EQ(Ids(*r), (std::set<int64_t>{2, 3, 4, 5, 6}));
 }
 
+TEST_F(RetrievalCoreTest, CachedConstraintSetsNeverKeepAnotherRequestsExclusions) {
+  v1::RetrieveRequest req;
+  req.set_k(50);
+  req.mutable_filters()->add_must_not_entities("genre:horror");
+  req.mutable_filters()->add_exclude_item_ids(1);
+  EXPECT_EQ(Ids(*core_.Retrieve(req)), (std::set<int64_t>{2, 3, 4, 5, 6}));
+  req.mutable_filters()->set_exclude_item_ids(0, 2);  // same constraints (cached), other exclusion
+  EXPECT_EQ(Ids(*core_.Retrieve(req)), (std::set<int64_t>{1, 3, 4, 5, 6}));
+  req.mutable_filters()->clear_exclude_item_ids();
+  auto r = core_.Retrieve(req);
+  EXPECT_EQ(r->matching_items(), 6);
+  // No constraints, only exclusions: everything else.
+  req.mutable_filters()->clear_must_not_entities();
+  req.mutable_filters()->add_exclude_item_ids(12);
+  req.mutable_filters()->add_exclude_item_ids(424242);  // unknown ids are ignored
+  r = core_.Retrieve(req);
+  EXPECT_EQ(r->matching_items(), 11);
+  EXPECT_FALSE(Ids(*r).contains(12));
+}
+
 TEST_F(RetrievalCoreTest, EveryCandidateSaysWhichSourcesFoundIt) {
   v1::RetrieveRequest req;
   req.set_k(12);
