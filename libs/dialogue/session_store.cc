@@ -6,9 +6,10 @@
 
 namespace chatrec::dialogue {
 
-absl::StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(const std::string& path, int ttl_seconds) {
+absl::StatusOr<std::unique_ptr<SessionStore>> SessionStore::Open(const std::string& path, int ttl_seconds,
+                                                                 bool sync) {
   ASSIGN_OR_RETURN(auto kv, storage::KvStore::Open({.path = path, .column_families = {"sessions"},
-                                                    .ttl_seconds = ttl_seconds}));
+                                                    .ttl_seconds = ttl_seconds, .sync = sync}));
   return std::unique_ptr<SessionStore>(new SessionStore(std::move(kv)));
 }
 

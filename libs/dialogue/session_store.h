@@ -15,7 +15,10 @@ namespace chatrec::dialogue {
 class SessionStore {
  public:
   // ttl_seconds: sessions untouched this long may be dropped.
-  static absl::StatusOr<std::unique_ptr<SessionStore>> Open(const std::string& path, int ttl_seconds);
+  // sync: fsync the WAL on every turn. Off (the default), a turn is in the WAL in the OS page cache when the
+  // reply goes out: a killed or crashed process loses no session, a machine crash may lose the last turns.
+  static absl::StatusOr<std::unique_ptr<SessionStore>> Open(const std::string& path, int ttl_seconds,
+                                                            bool sync = false);
 
   // A new session with a random id.
   absl::StatusOr<v1::Session> Create(const std::string& user_id, int64_t now_ms);

@@ -14,6 +14,8 @@ ABSL_FLAG(std::string, feedback, "127.0.0.1:50054", "Feedback service address");
 ABSL_FLAG(std::string, retrieval, "127.0.0.1:50052", "Retrieval service address");
 ABSL_FLAG(std::string, scoring, "127.0.0.1:50053", "Scoring service address");
 ABSL_FLAG(int, session_ttl_seconds, 7 * 24 * 3600, "Sessions untouched this long expire");
+ABSL_FLAG(bool, session_sync, false,
+          "fsync the session store on every turn (a machine crash then loses no turn; a process crash never does)");
 ABSL_FLAG(int, workers, 16, "Threads that run conversational turns");
 ABSL_FLAG(int, candidates, 200, "Candidates asked from retrieval per turn");
 
@@ -27,7 +29,8 @@ int main(int argc, char** argv) {
   if (!catalog.ok()) return std::fprintf(stderr, "%s\n", catalog.status().ToString().c_str()), 1;
   auto nlu = nlu::Understander::Create(**catalog);
   if (!nlu.ok()) return std::fprintf(stderr, "%s\n", nlu.status().ToString().c_str()), 1;
-  auto sessions = dialogue::SessionStore::Open(layout.dialogue(), absl::GetFlag(FLAGS_session_ttl_seconds));
+  auto sessions = dialogue::SessionStore::Open(layout.dialogue(), absl::GetFlag(FLAGS_session_ttl_seconds),
+                                               absl::GetFlag(FLAGS_session_sync));
   if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
 
   dialogue::ClientTimeouts timeouts;
