@@ -120,8 +120,20 @@ int64_t ScanFp32(const Fp32View& m, const float* w, int64_t begin, int64_t end, 
 void GatherFp32(const Fp32View& m, const float* w, const int32_t* ids, int64_t count,
                 float* scores) {
   const int64_t stride = m.stride;
+  // Candidate rows are scattered over the matrix: ask for the next group's rows while this
+  // group is scored, so their cache misses overlap with the arithmetic instead of stalling it.
+  const int64_t row_bytes = stride * static_cast<int64_t>(sizeof(float));
+  auto prefetch_group = [&](int64_t first) {
+    const int64_t end = first + 16 < count ? first + 16 : count;
+    for (int64_t r = first; r < end; ++r) {
+      const char* row = reinterpret_cast<const char*>(m.data + int64_t{ids[r]} * stride);
+      for (int64_t off = 0; off < row_bytes; off += 64) _mm_prefetch(row + off, _MM_HINT_T0);
+    }
+  };
+  prefetch_group(0);
   for (int64_t i = 0; i < count; i += 16) {
     const int64_t len = count - i < 16 ? count - i : 16;
+    prefetch_group(i + 16);
     const float* rows[16];
     // A short last group repeats its first row: valid memory, results discarded.
     for (int r = 0; r < 16; ++r) rows[r] = m.data + int64_t{ids[i + (r < len ? r : 0)]} * stride;

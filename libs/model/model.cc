@@ -1,5 +1,7 @@
 #include "libs/model/model.h"
 
+#include <algorithm>
+
 #include "libs/catalog/catalog.h"
 
 namespace chatrec::model {
@@ -16,6 +18,9 @@ const float* Model::entity(const std::string& id) const {
 }
 
 int32_t Model::RowOf(int64_t item_id) const {
+  if (!dense_row.empty()) {
+    return item_id >= 0 && item_id < static_cast<int64_t>(dense_row.size()) ? dense_row[item_id] : -1;
+  }
   auto it = item_row.find(item_id);
   return it == item_row.end() ? -1 : it->second;
 }
@@ -25,6 +30,17 @@ void Model::Index() {
   item_row.clear();
   for (int32_t i = 0; i < static_cast<int32_t>(entity_ids.size()); ++i) entity_row[entity_ids[i]] = i;
   for (int32_t i = 0; i < static_cast<int32_t>(item_ids.size()); ++i) item_row[item_ids[i]] = i;
+  dense_row.clear();
+  int64_t max_id = -1;
+  bool non_negative = true;
+  for (int64_t id : item_ids) {
+    non_negative = non_negative && id >= 0;
+    max_id = std::max(max_id, id);
+  }
+  if (non_negative && max_id < 2 * size() + 1024) {
+    dense_row.assign(static_cast<size_t>(max_id + 1), -1);
+    for (int32_t i = 0; i < static_cast<int32_t>(item_ids.size()); ++i) dense_row[item_ids[i]] = i;
+  }
 }
 
 }  // namespace chatrec::model

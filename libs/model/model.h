@@ -32,6 +32,9 @@ struct Model {
   std::vector<float> entity_vectors;              // |entities| x dim
   absl::flat_hash_map<std::string, int32_t> entity_row;  // built by Index()
   absl::flat_hash_map<int64_t, int32_t> item_row;         // built by Index()
+  // Built by Index() when the ids are dense enough (0 <= id < 2N + 1024, as in every data set
+  // we load): id -> row, -1 for a gap. One array read instead of a hash probe per candidate.
+  std::vector<int32_t> dense_row;
   std::map<std::string, double> metrics;          // training and evaluation metrics
 
   int64_t size() const { return static_cast<int64_t>(item_ids.size()); }

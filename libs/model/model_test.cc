@@ -91,6 +91,33 @@ std::vector<Interaction> ManyGroupInteractions() {
   return out;
 }
 
+TEST(ModelTest, RowOfIsTheSameWithTheDenseTableAndTheHashMap) {
+  Model dense;
+  dense.item_ids = {1, 2, 5, 9};  // gaps: 0, 3, 4, 6..8
+  dense.Index();
+  EXPECT_FALSE(dense.dense_row.empty());
+  Model sparse;
+  sparse.item_ids = {1, 2, 5, 9, int64_t{1} << 40};  // too sparse for a table
+  sparse.Index();
+  EXPECT_TRUE(sparse.dense_row.empty());
+  Model negative;
+  negative.item_ids = {-3, 1, 2};
+  negative.Index();
+  EXPECT_TRUE(negative.dense_row.empty());
+  for (const Model* m : {&dense, &sparse}) {
+    EXPECT_EQ(m->RowOf(1), 0);
+    EXPECT_EQ(m->RowOf(2), 1);
+    EXPECT_EQ(m->RowOf(5), 2);
+    EXPECT_EQ(m->RowOf(9), 3);
+    for (int64_t absent : {int64_t{0}, int64_t{3}, int64_t{8}, int64_t{10}, int64_t{-1}, int64_t{1} << 41}) {
+      EXPECT_EQ(m->RowOf(absent), -1) << absent;
+    }
+  }
+  EXPECT_EQ(sparse.RowOf(int64_t{1} << 40), 4);
+  EXPECT_EQ(negative.RowOf(-3), 0);
+  EXPECT_EQ(negative.RowOf(2), 2);
+}
+
 TEST(TrainerTest, ValidationLogsEveryIterationStopsEarlyAndRecordsMetrics) {
   auto catalog = TwoGenreCatalog();
   TrainOptions o;
