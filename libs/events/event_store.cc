@@ -6,6 +6,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/common/time.h"
 #include "libs/storage/key_codec.h"
@@ -161,13 +163,12 @@ void PushRecent(google::protobuf::RepeatedField<int64_t>* list, int64_t item_id,
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOptions& o) {
   ASSIGN_OR_RETURN(auto kv, KvStore::Open({.path = o.path, .column_families = Cfs(), .read_only = o.read_only,
                                            .sync = o.sync, .counter_column_families = {"cooc"}}));
-  return std::unique_ptr<EventStore>(new EventStore(std::move(kv)));
+  return std::unique_ptr<EventStore>(new EventStore(std::move(kv), o.stats_updater));
 }
 
-absl::StatusOr<AppendResult> EventStore::Append(absl::Span<const v1::Event> events, const SummaryUpdater& updater) {
+absl::StatusOr<AppendResult> EventStore::Append(absl::Span<const v1::Event> events) {
   Pending p;
   p.events = events;
-  p.updater = &updater;
   Enqueue(&p);
   return p.result;
 }
@@ -210,6 +211,8 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
   absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> co_deltas;  // (item, neighbour) -> added count
   absl::flat_hash_set<std::string> new_ids;
   absl::flat_hash_set<std::string> dirty_users;  // summaries to write back
+  absl::flat_hash_set<std::string> rebuilt_users;  // by a refresher: statistics snapshot due
+  absl::flat_hash_map<std::string, std::vector<std::string>> user_event_keys;  // new events, in order
   // Written in key order per column family: a memtable insert then starts its search
   // from where the previous one ended, instead of from the top of the skip list.
   std::vector<std::pair<std::string, std::string>> event_puts, id_puts;
@@ -247,7 +250,10 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
       p->refreshed = changed.status();  // this refresh failed; the rest of the group goes on
       continue;
     }
-    if (*changed) dirty_users.insert(*p->refresh_user);
+    if (*changed) {
+      dirty_users.insert(*p->refresh_user);
+      rebuilt_users.insert(*p->refresh_user);
+    }
     p->refreshed = **s;
   }
   for (Pending* p : group) {
@@ -288,7 +294,7 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
       }
       UpdateSummary(e, s);
       dirty_users.insert(e.user_id());
-      if (*p->updater) (*p->updater)(e, s);
+      if (stats_updater_) stats_updater_(e, s);
       auto iit = items.find(e.item_id());
       if (iit == items.end() && item_cache_.contains(e.item_id())) {
         iit = items.emplace(e.item_id(), item_cache_[e.item_id()]).first;
@@ -303,6 +309,7 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
       }
       UpdateItemStats(e, &iit->second);
       std::string key = EventKey(e);
+      user_event_keys[e.user_id()].push_back(key);
       event_puts.emplace_back(key, e.SerializeAsString());
       id_puts.emplace_back(std::move(id_key), std::move(key));
       ++r.recorded;
@@ -318,9 +325,22 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
     std::vector<std::string> users(dirty_users.begin(), dirty_users.end());
     std::sort(users.begin(), users.end());
     for (const std::string& user : users) {
-      const internal::UserSummary& full = summaries[user];
-      if (!(Fingerprint(full) == stats_as_loaded[user])) {
-        batch.Put("user_stats", keys::StringKey(user), StatsPart(full).SerializeAsString());
+      internal::UserSummary& full = summaries[user];
+      const StatsFingerprint& loaded = stats_as_loaded[user];
+      if (!(Fingerprint(full) == loaded)) {
+        // The statistics changed. Rewriting the snapshot (dim² floats) on every commit made
+        // it most of the bytes written; instead the new events are listed as pending (reads
+        // replay them) until kMaxStatsPending of them, a rebuild or a new version.
+        const std::vector<std::string>& added = user_event_keys[user];
+        const bool snapshot = !stats_updater_ || rebuilt_users.contains(user) ||
+                              full.model_version() != loaded.version ||
+                              full.stats_pending_size() + added.size() > kMaxStatsPending;
+        if (snapshot) {
+          batch.Put("user_stats", keys::StringKey(user), StatsPart(full).SerializeAsString());
+          full.clear_stats_pending();
+        } else {
+          for (const std::string& key : added) full.add_stats_pending(key);
+        }
       }
       // The counters part: the summary without its statistics, which are set aside
       // for the serialisation instead of copied.
@@ -366,15 +386,34 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
 }
 
 absl::StatusOr<internal::UserSummary> EventStore::GetSummary(const std::string& user_id) const {
+  // One read view for the counters, the statistics snapshot and the pending events: a
+  // commit in between could otherwise fold the pending events into the snapshot twice.
+  auto view = kv_->GetSnapshot();
   internal::UserSummary s;
-  ASSIGN_OR_RETURN(bool found, kv_->GetProto("users", keys::StringKey(user_id), &s));
+  ASSIGN_OR_RETURN(bool found, kv_->GetProto("users", keys::StringKey(user_id), &s, view.get()));
   if (!found) return s;
   internal::UserSummary stats;
-  ASSIGN_OR_RETURN(bool has_stats, kv_->GetProto("user_stats", keys::StringKey(user_id), &stats));
+  ASSIGN_OR_RETURN(bool has_stats, kv_->GetProto("user_stats", keys::StringKey(user_id), &stats, view.get()));
   if (has_stats) {  // else: none yet, or a store written before the split (kept in "users")
     s.set_model_version(stats.model_version());
     *s.mutable_gram() = std::move(*stats.mutable_gram());
     *s.mutable_rhs() = std::move(*stats.mutable_rhs());
+  }
+  if (s.stats_pending_size() > 0) {
+    if (!stats_updater_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the statistics of user '", user_id, "' are incomplete in this store and it was opened without "
+          "a stats_updater to complete them (open it as the feedback service does)"));
+    }
+    for (const std::string& key : s.stats_pending()) {
+      v1::Event e;
+      ASSIGN_OR_RETURN(bool has_event, kv_->GetProto("events", key, &e, view.get()));
+      if (!has_event) {
+        return absl::DataLossError(absl::StrCat("event ", absl::CHexEscape(key), " of user '", user_id,
+                                                "' is pending in the statistics but not stored"));
+      }
+      stats_updater_(e, &s);
+    }
   }
   return s;
 }

@@ -35,6 +35,10 @@ struct EventStoreOptions {
   std::string path;
   bool read_only = false;
   bool sync = true;  // false: acknowledged events may be lost on a machine crash
+  // Adds an event's model-dependent statistics (the fold-in sums) to its user's summary.
+  // Applied by Append to every new event, and by reads to the events whose statistics are
+  // not in the stored snapshot yet (UserSummary.stats_pending). May be empty.
+  std::function<void(const v1::Event&, internal::UserSummary*)> stats_updater;
 };
 
 struct AppendResult {
@@ -42,8 +46,7 @@ struct AppendResult {
   int32_t duplicates = 0;
 };
 
-// Called for every new event while its user's summary is being updated, to add
-// model-dependent statistics (the fold-in sums). May be null.
+// See EventStoreOptions::stats_updater.
 using SummaryUpdater = std::function<void(const v1::Event&, internal::UserSummary*)>;
 
 // Called by RefreshSummary with the user's current summary while no Append can run;
@@ -64,10 +67,16 @@ class EventStore {
 
   // Stores the events that are new (an event id seen before for the same user is a
   // duplicate). Events must be validated by the caller. Durable on return.
-  absl::StatusOr<AppendResult> Append(absl::Span<const v1::Event> events, const SummaryUpdater& updater = nullptr);
+  // The options' stats_updater adds each new event's statistics.
+  absl::StatusOr<AppendResult> Append(absl::Span<const v1::Event> events);
 
-  // The user's summary; an empty one for a user never seen.
+  // The user's summary (one consistent read; statistics include every stored event);
+  // an empty one for a user never seen.
   absl::StatusOr<internal::UserSummary> GetSummary(const std::string& user_id) const;
+
+  // A user's statistics snapshot is rewritten once this many events changed them since the
+  // last one (or at once on a rebuild, a reset or a new model version).
+  static constexpr int kMaxStatsPending = 32;
   // Runs `refresher` on the user's summary serialized with every Append and
   // DeleteUser, writes the result if it changed, and returns it.
   absl::StatusOr<internal::UserSummary> RefreshSummary(const std::string& user_id, const SummaryRefresher& refresher);
@@ -110,14 +119,14 @@ class EventStore {
   // One queued Append, or (with refresher set) one RefreshSummary.
   struct Pending {
     absl::Span<const v1::Event> events;
-    const SummaryUpdater* updater = nullptr;
     const std::string* refresh_user = nullptr;
     const SummaryRefresher* refresher = nullptr;
     absl::StatusOr<AppendResult> result = AppendResult{};
     absl::StatusOr<internal::UserSummary> refreshed = internal::UserSummary{};
     bool done = false;
   };
-  explicit EventStore(std::unique_ptr<storage::KvStore> kv) : kv_(std::move(kv)) {}
+  EventStore(std::unique_ptr<storage::KvStore> kv, SummaryUpdater stats_updater)
+      : kv_(std::move(kv)), stats_updater_(std::move(stats_updater)) {}
   // Queues p and returns once a leader (possibly this caller) has committed it.
   void Enqueue(Pending* p);
   // Writes a group of pending appends and refreshes in one batch; leader only.
@@ -125,6 +134,7 @@ class EventStore {
   void CommitGroup(std::vector<Pending*>& group);
 
   std::unique_ptr<storage::KvStore> kv_;
+  const SummaryUpdater stats_updater_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending*> queue_;  // guarded by mu_

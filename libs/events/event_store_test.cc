@@ -187,6 +187,8 @@ TEST_F(EventStoreTest, RefreshSummaryNeverLosesAConcurrentAppend) {
   SummaryUpdater updater = [](const v1::Event&, internal::UserSummary* s) {
     if (s->model_version() == "rebuilt") s->set_rhs(0, s->rhs(0) + 1);
   };
+  store_.reset();
+  store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
   std::atomic<bool> done{false};
   std::thread refresher([&] {
     do {
@@ -209,8 +211,7 @@ TEST_F(EventStoreTest, RefreshSummaryNeverLosesAConcurrentAppend) {
   for (int t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; i < 100; ++i) {
-        ASSERT_TRUE(store_->Append({Ev(std::to_string(t) + "-" + std::to_string(i), "u", i, v1::EVENT_TYPE_CLICK, i)},
-                                   updater)
+        ASSERT_TRUE(store_->Append({Ev(std::to_string(t) + "-" + std::to_string(i), "u", i, v1::EVENT_TYPE_CLICK, i)})
                         .ok());
       }
     });
@@ -222,6 +223,59 @@ TEST_F(EventStoreTest, RefreshSummaryNeverLosesAConcurrentAppend) {
   EXPECT_EQ(s.event_count(), 400);
   ASSERT_EQ(s.model_version(), "rebuilt");
   EXPECT_EQ(s.rhs(0), 400.f);
+}
+
+// Statistics are stored as a snapshot plus the events not in it yet; every read (after
+// restarts too) must see exactly the sum over the whole history.
+TEST_F(EventStoreTest, StatisticsSnapshotPlusPendingEventsEqualTheWholeHistory) {
+  // rhs(0) counts the events, rhs(1) sums their item ids: order-independent, exact in float.
+  SummaryUpdater updater = [](const v1::Event& e, internal::UserSummary* s) {
+    if (s->model_version().empty()) {
+      s->set_model_version("m");
+      s->add_rhs(0);
+      s->add_rhs(0);
+    }
+    s->set_rhs(0, s->rhs(0) + 1);
+    s->set_rhs(1, s->rhs(1) + static_cast<float>(e.item_id()));
+  };
+  store_.reset();
+  store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
+  float id_sum = 0;
+  int n = 0;
+  bool saw_pending = false, saw_snapshot_reset = false;
+  for (int batch = 0; batch < 30; ++batch) {
+    std::vector<v1::Event> events;
+    for (int i = 0; i < 1 + batch % 4; ++i, ++n) {
+      events.push_back(Ev("e" + std::to_string(n), "u", 1 + n % 7, v1::EVENT_TYPE_CLICK, 1000 + n));
+      id_sum += static_cast<float>(1 + n % 7);
+    }
+    ASSERT_TRUE(store_->Append(events).ok());
+    auto s = store_->GetSummary("u");
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_EQ(s->rhs(0), static_cast<float>(n));
+    EXPECT_EQ(s->rhs(1), id_sum);
+    EXPECT_LE(s->stats_pending_size(), EventStore::kMaxStatsPending);
+    saw_pending = saw_pending || s->stats_pending_size() > 0;
+    saw_snapshot_reset = saw_snapshot_reset || (n > 1 && s->stats_pending_size() == 0);
+    if (batch % 10 == 9) {  // a restart: nothing cached
+      store_.reset();
+      store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
+    }
+  }
+  EXPECT_TRUE(saw_pending);
+  EXPECT_TRUE(saw_snapshot_reset);
+  // A reader that cannot replay is told so instead of getting incomplete statistics.
+  auto s = store_->GetSummary("u");
+  ASSERT_TRUE(s.ok());
+  if (s->stats_pending_size() == 0) {
+    ASSERT_TRUE(store_->Append({Ev("last", "u", 3, v1::EVENT_TYPE_CLICK, 5000)}).ok());
+  }
+  store_.reset();
+  store_ = *EventStore::Open({.path = dir_.string()});
+  EXPECT_EQ(store_->GetSummary("u").status().code(), absl::StatusCode::kFailedPrecondition);
+  // DeleteUser takes the pending list with it.
+  ASSERT_TRUE(store_->DeleteUser("u").ok());
+  EXPECT_EQ(store_->GetSummary("u")->event_count(), 0);
 }
 
 }  // namespace

@@ -153,19 +153,27 @@ absl::Status KvStore::Delete(std::string_view cf, std::string_view key) {
   return Write(b);
 }
 
-absl::StatusOr<std::string> KvStore::Get(std::string_view cf, std::string_view key) const {
+KvStore::Snapshot::~Snapshot() { db_->ReleaseSnapshot(snapshot_); }
+
+std::unique_ptr<KvStore::Snapshot> KvStore::GetSnapshot() const {
+  return std::unique_ptr<Snapshot>(new Snapshot(db_, db_->GetSnapshot()));
+}
+
+absl::StatusOr<std::string> KvStore::Get(std::string_view cf, std::string_view key, const Snapshot* at) const {
   auto h = Cf(cf);
   if (!h.ok()) return h.status();
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), *h, rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::ReadOptions ro;
+  if (at != nullptr) ro.snapshot = at->snapshot_;
+  rocksdb::Status s = db_->Get(ro, *h, rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return absl::NotFoundError("key not found");
   if (!s.ok()) return FromRocks(s, "get");
   return value;
 }
 
 absl::StatusOr<bool> KvStore::GetProto(std::string_view cf, std::string_view key,
-                                       google::protobuf::MessageLite* out) const {
-  auto v = Get(cf, key);
+                                       google::protobuf::MessageLite* out, const Snapshot* at) const {
+  auto v = Get(cf, key, at);
   if (absl::IsNotFound(v.status())) return false;
   if (!v.ok()) return v.status();
   if (!out->ParseFromString(*v)) {

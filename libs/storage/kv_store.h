@@ -19,6 +19,7 @@ class MessageLite;
 }
 namespace rocksdb {
 class DB;
+class Snapshot;
 class ColumnFamilyHandle;
 class WriteBatch;
 }  // namespace rocksdb
@@ -64,16 +65,33 @@ class KvStore {
     std::vector<Op> ops_;
   };
 
+  // A consistent read view: reads through it see the store as of its creation, so a
+  // record and what it refers to can be read without a write landing in between.
+  class Snapshot {
+   public:
+    ~Snapshot();
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+
+   private:
+    friend class KvStore;
+    Snapshot(rocksdb::DB* db, const rocksdb::Snapshot* s) : db_(db), snapshot_(s) {}
+    rocksdb::DB* db_;
+    const rocksdb::Snapshot* snapshot_;
+  };
+
   static absl::StatusOr<std::unique_ptr<KvStore>> Open(const KvStoreOptions& options);
   ~KvStore();
 
+  std::unique_ptr<Snapshot> GetSnapshot() const;
+
   absl::Status Put(std::string_view cf, std::string_view key, std::string_view value);
   absl::Status PutProto(std::string_view cf, std::string_view key, const google::protobuf::MessageLite& m);
-  // NotFound if the key is absent.
-  absl::StatusOr<std::string> Get(std::string_view cf, std::string_view key) const;
+  // NotFound if the key is absent. With `at`, as of that snapshot.
+  absl::StatusOr<std::string> Get(std::string_view cf, std::string_view key, const Snapshot* at = nullptr) const;
   // Returns false if absent; DataLoss if the stored bytes do not parse.
-  absl::StatusOr<bool> GetProto(std::string_view cf, std::string_view key,
-                                google::protobuf::MessageLite* out) const;
+  absl::StatusOr<bool> GetProto(std::string_view cf, std::string_view key, google::protobuf::MessageLite* out,
+                                const Snapshot* at = nullptr) const;
   absl::Status Delete(std::string_view cf, std::string_view key);
   // Applies every write in `batch` or none; synced when the store is.
   absl::Status Write(const Batch& batch);

@@ -39,15 +39,9 @@ absl::Status FeedbackCore::ValidateEvent(v1::Event* e, int i) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::RecordResponse> FeedbackCore::Record(const v1::RecordRequest& request) {
-  if (request.events_size() == 0) return absl::InvalidArgumentError("events is empty");
-  if (request.events_size() > kMaxBatch) {
-    return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxBatch, " events per request; split the batch"));
-  }
-  std::vector<v1::Event> events(request.events().begin(), request.events().end());
-  for (size_t i = 0; i < events.size(); ++i) RETURN_IF_ERROR(ValidateEvent(&events[i], static_cast<int>(i)));
-  model::ModelPtr m = o_.models->Current();
-  events::SummaryUpdater updater = [&](const v1::Event& e, internal::UserSummary* s) {
+events::SummaryUpdater FeedbackCore::StatsUpdater(const model::ModelWatcher* models) {
+  return [models](const v1::Event& e, internal::UserSummary* s) {
+    model::ModelPtr m = models->Current();
     if (s->model_version() != m->version) {
       if (s->event_count() > 1) {
         // Statistics of another version (or none yet, after an import): mark them
@@ -63,7 +57,16 @@ absl::StatusOr<v1::RecordResponse> FeedbackCore::Record(const v1::RecordRequest&
     auto signal = model::SignalOf(e.type(), e.rating());
     if (row >= 0 && signal) model::Accumulate(*m, row, *signal, s);
   };
-  ASSIGN_OR_RETURN(events::AppendResult r, o_.store->Append(events, updater));
+}
+
+absl::StatusOr<v1::RecordResponse> FeedbackCore::Record(const v1::RecordRequest& request) {
+  if (request.events_size() == 0) return absl::InvalidArgumentError("events is empty");
+  if (request.events_size() > kMaxBatch) {
+    return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxBatch, " events per request; split the batch"));
+  }
+  std::vector<v1::Event> events(request.events().begin(), request.events().end());
+  for (size_t i = 0; i < events.size(); ++i) RETURN_IF_ERROR(ValidateEvent(&events[i], static_cast<int>(i)));
+  ASSIGN_OR_RETURN(events::AppendResult r, o_.store->Append(events));
   v1::RecordResponse resp;
   resp.set_recorded(r.recorded);
   resp.set_duplicates(r.duplicates);

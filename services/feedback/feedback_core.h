@@ -28,6 +28,10 @@ class FeedbackCore {
   static constexpr int kMaxBatch = 10000;
   explicit FeedbackCore(FeedbackCoreOptions options) : o_(options) {}
 
+  // The event store's stats_updater: adds an event to its user's implicit-ALS fold-in
+  // statistics for the model `models` serves (see libs/model/user_encoder.h).
+  static events::SummaryUpdater StatsUpdater(const model::ModelWatcher* models);
+
   // All events are checked first; one bad event rejects the request and nothing is written.
   absl::StatusOr<v1::RecordResponse> Record(const v1::RecordRequest& request);
   absl::StatusOr<v1::GetHistoryResponse> GetHistory(const v1::GetHistoryRequest& request) const;

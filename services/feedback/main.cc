@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
   if (!serving.ok()) return std::fprintf(stderr, "%s\n", serving.status().ToString().c_str()), 1;
   catalog::Catalog* catalog = serving->catalog.get();
   model::ModelWatcher* models = serving->models.get();
-  auto store = events::EventStore::Open({.path = layout.feedback(), .sync = absl::GetFlag(FLAGS_sync)});
+  auto store = events::EventStore::Open({.path = layout.feedback(),
+                                         .sync = absl::GetFlag(FLAGS_sync),
+                                         .stats_updater = feedback::FeedbackCore::StatsUpdater(models)});
   if (!store.ok()) return std::fprintf(stderr, "%s\n", store.status().ToString().c_str()), 1;
 
   feedback::FeedbackCore core({.catalog = catalog, .models = models, .store = store->get()});
