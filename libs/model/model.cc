@@ -15,6 +15,11 @@ const float* Model::entity(const std::string& id) const {
   return nullptr;
 }
 
+const float* Model::kg_entity(const std::string& id) const {
+  auto it = kg_entity_row.find(id);
+  return it == kg_entity_row.end() ? nullptr : kg_entity_vectors.data() + static_cast<size_t>(it->second) * kg_dim;
+}
+
 int32_t Model::RowOf(int64_t item_id) const {
   auto it = item_row.find(item_id);
   return it == item_row.end() ? -1 : it->second;
@@ -23,6 +28,8 @@ int32_t Model::RowOf(int64_t item_id) const {
 void Model::Index() {
   entity_row.clear();
   item_row.clear();
+  kg_entity_row.clear();
+  for (int32_t i = 0; i < static_cast<int32_t>(kg_entity_ids.size()); ++i) kg_entity_row[kg_entity_ids[i]] = i;
   for (int32_t i = 0; i < static_cast<int32_t>(entity_ids.size()); ++i) entity_row[entity_ids[i]] = i;
   for (int32_t i = 0; i < static_cast<int32_t>(item_ids.size()); ++i) item_row[item_ids[i]] = i;
 }
