@@ -107,7 +107,8 @@ float ItemKnnRating::Predict(int32_t user, int32_t item) const {
 }
 
 std::map<std::string, std::map<std::string, double>> EvaluateRatings(const RatingSplit& split, int32_t num_users,
-                                                                     int32_t num_items, uint64_t seed, int threads) {
+                                                                     int32_t num_items, const model::RatingMfOptions& mo) {
+  const int threads = mo.threads;
   std::map<std::string, std::map<std::string, double>> out;
   auto record = [&](const std::string& name, const RatingMetrics& m, double secs) {
     out[name] = {{"rmse", m.rmse}, {"mae", m.mae}, {"ratings", static_cast<double>(m.ratings)}, {"fit_seconds", secs}};
@@ -131,9 +132,6 @@ std::map<std::string, std::map<std::string, double>> EvaluateRatings(const Ratin
   std::vector<model::Rating> train;
   train.reserve(split.train.size());
   for (const auto& r : split.train) train.push_back({r.user, r.item, r.rating});
-  model::RatingMfOptions mo;
-  mo.seed = seed;
-  mo.threads = threads;
   auto mf = model::RatingMf::Train(train, num_users, num_items, mo);
   if (mf.ok()) {
     const double mf_secs = since(t);

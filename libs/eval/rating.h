@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "libs/eval/split.h"
+#include "libs/model/rating_mf.h"
 
 namespace chatrec::eval {
 
@@ -67,7 +68,8 @@ class ItemKnnRating {
 };
 
 // Every rating method on one split: {name: {"rmse", "mae", "ratings", "fit_seconds"}}.
+// `mf` configures our head (its seed and threads too).
 std::map<std::string, std::map<std::string, double>> EvaluateRatings(const RatingSplit& split, int32_t num_users,
-                                                                     int32_t num_items, uint64_t seed, int threads);
+                                                                     int32_t num_items, const model::RatingMfOptions& mf);
 
 }  // namespace chatrec::eval

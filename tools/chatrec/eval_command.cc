@@ -37,6 +37,10 @@ ABSL_DECLARE_FLAG(double, validation_fraction);
 ABSL_DECLARE_FLAG(int, patience);
 ABSL_DECLARE_FLAG(std::string, head);
 ABSL_FLAG(bool, rating, true, "Also evaluate rating prediction (RMSE/MAE): our biased-MF head against ItemKNN and baselines");
+ABSL_FLAG(int, rating_dim, 32, "Rating head (biased MF, ALS-WR): dimension");
+ABSL_FLAG(double, rating_lambda, 0.13, "Rating head: weighted-lambda regularisation of the factors");
+ABSL_FLAG(double, rating_bias_lambda, 2, "Rating head: ridge on the user and item biases");
+ABSL_FLAG(int, rating_iterations, 15, "Rating head: ALS iterations");
 ABSL_FLAG(double, bpr_lr, 0.05, "BPR-MF learning rate");
 ABSL_FLAG(double, bpr_reg, 0.01, "BPR-MF L2 regularisation");
 
@@ -189,8 +193,14 @@ int EvalCommand(const std::vector<std::string>&) {
   nlohmann::json rating = nlohmann::json::object();
   std::map<std::string, std::map<std::string, double>> rating_rows;
   if (absl::GetFlag(FLAGS_rating) && !rating_split.test.empty()) {
-    rating_rows = eval::EvaluateRatings(rating_split, split.num_users, split.num_items, absl::GetFlag(FLAGS_seed),
-                                        absl::GetFlag(FLAGS_threads));
+    model::RatingMfOptions mf;
+    mf.dim = absl::GetFlag(FLAGS_rating_dim);
+    mf.lambda = static_cast<float>(absl::GetFlag(FLAGS_rating_lambda));
+    mf.bias_lambda = static_cast<float>(absl::GetFlag(FLAGS_rating_bias_lambda));
+    mf.iterations = absl::GetFlag(FLAGS_rating_iterations);
+    mf.seed = absl::GetFlag(FLAGS_seed);
+    mf.threads = absl::GetFlag(FLAGS_threads);
+    rating_rows = eval::EvaluateRatings(rating_split, split.num_users, split.num_items, mf);
     rating["split"] = {{"source", train_file.empty() ? "seed" : "files"},
                        {"train_ratings", rating_split.train.size()},
                        {"test_ratings", rating_split.test.size()}};
