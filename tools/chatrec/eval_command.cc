@@ -36,6 +36,7 @@ ABSL_DECLARE_FLAG(double, lambda);
 ABSL_DECLARE_FLAG(double, validation_fraction);
 ABSL_DECLARE_FLAG(int, patience);
 ABSL_DECLARE_FLAG(std::string, head);
+ABSL_DECLARE_FLAG(double, kg_ridge);
 ABSL_FLAG(bool, rating, true, "Also evaluate rating prediction (RMSE/MAE): our biased-MF head against ItemKNN and baselines");
 ABSL_FLAG(int, rating_dim, 32, "Rating head (biased MF, ALS-WR): dimension");
 ABSL_FLAG(double, rating_lambda, 0.13, "Rating head: weighted-lambda regularisation of the factors");
@@ -82,6 +83,7 @@ std::vector<std::unique_ptr<eval::Recommender>> MakeMethods(const catalog::Catal
   shared->options.validation_fraction = absl::GetFlag(FLAGS_validation_fraction);
   shared->options.patience = absl::GetFlag(FLAGS_patience);
   shared->options.kg = std::move(kg);
+  shared->options.kg_ridge = static_cast<float>(absl::GetFlag(FLAGS_kg_ridge));
   shared->options.kg_source = KgSource().value_or("none");
   shared->options.head = absl::GetFlag(FLAGS_head);
   auto ours = [&](const char* name, bool u, bool q, bool h, bool b) {
@@ -93,6 +95,7 @@ std::vector<std::unique_ptr<eval::Recommender>> MakeMethods(const catalog::Catal
   ours("ours-no-h", true, true, false, true);
   ours("ours-no-bias", true, true, true, false);
   ours("ours-q+h", false, true, true, true);       // no behaviour vector: genres + KG context only
+  ours("ours-h", false, false, true, false);       // the KG context alone
   return all;
 }
 

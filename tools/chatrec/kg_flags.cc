@@ -14,6 +14,7 @@ ABSL_FLAG(std::string, kg, "dbpedia",
 ABSL_FLAG(int, kg_dim, 32, "KG embedding dimension");
 ABSL_FLAG(int, kg_epochs, 100, "KG embedding epochs (at most: stops when the loss stops falling)");
 ABSL_FLAG(double, kg_lr, 0.01, "KG embedding learning rate");
+ABSL_FLAG(double, kg_ridge, 1.0, "Ridge penalty of M, the map from KG embeddings to item space (C = c·M)");
 ABSL_DECLARE_FLAG(uint64_t, seed);
 ABSL_DECLARE_FLAG(int, threads);
 

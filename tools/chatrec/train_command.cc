@@ -27,6 +27,7 @@ ABSL_FLAG(double, lambda, 30, "Implicit-ALS ridge term");
 ABSL_FLAG(double, validation_fraction, 0.1,
           "Share of each user's liked items held out for early stopping and scale tuning (0: none)");
 ABSL_FLAG(int, patience, 2, "Iterations without a better validation NDCG@10 before stopping");
+ABSL_DECLARE_FLAG(double, kg_ridge);
 ABSL_FLAG(std::string, head, "bpr",
           "How the scales of A, B, C and the popularity prior are set on the validation holdout: bpr (ranking "
           "loss) or grid (grid search on validation NDCG@10)");
@@ -87,6 +88,7 @@ int TrainCommand(const std::vector<std::string>&) {
   if (!kg.ok()) return std::fprintf(stderr, "KG embeddings failed: %s\n", kg.status().ToString().c_str()), 1;
   o.kg = *kg;
   o.kg_source = *KgSource();
+  o.kg_ridge = static_cast<float>(absl::GetFlag(FLAGS_kg_ridge));
   // Upper bound: validation iterations (early stopping may end them sooner) + final iterations.
   Progress progress("training (ALS)", o.validation_fraction > 0 ? 2 * o.iterations : o.iterations);
   std::unique_ptr<Progress> head_progress;  // the BPR head's epochs, between the two ALS runs
