@@ -169,6 +169,32 @@ TEST(ModelStoreTest, SaveLoadRoundTripAndVersions) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(TrainerTest, WithKgAndBprHeadDeterministicForASeedWhateverTheThreadCount) {
+  auto catalog = TwoGenreCatalog();
+  KgEmbeddingOptions ko;
+  ko.dim = 3;
+  ko.epochs = 30;
+  ko.threads = 1;
+  auto kg1 = TrainKgEmbedding(GraphFromCatalog(*catalog), ko);
+  ko.threads = 3;
+  auto kg3 = TrainKgEmbedding(GraphFromCatalog(*catalog), ko);
+  ASSERT_TRUE(kg1.ok() && kg3.ok());
+  TrainOptions o;
+  o.dim = 4;
+  o.validation_fraction = 0.25;
+  o.threads = 1;
+  o.kg = std::make_shared<KgEmbedding>(*kg1);
+  auto a = TrainModel(*catalog, 60, ManyGroupInteractions(), o);
+  o.threads = 3;
+  o.kg = std::make_shared<KgEmbedding>(*kg3);
+  auto b = TrainModel(*catalog, 60, ManyGroupInteractions(), o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->metrics.at("head_bpr"), 1);
+  EXPECT_EQ(a->kg_entity_vectors, b->kg_entity_vectors);
+  EXPECT_EQ(a->c, b->c);
+  EXPECT_EQ(a->metrics, b->metrics);
+}
+
 TEST(ModelStoreTest, KgEmbeddingsAreStoredWithTheVersionAndBuildH) {
   auto dir = std::filesystem::temp_directory_path() / ("model_store_kg_test_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
