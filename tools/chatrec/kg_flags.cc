@@ -36,6 +36,10 @@ absl::StatusOr<std::shared_ptr<const model::KgEmbedding>> TrainKgFromFlags(const
   const auto start = std::chrono::steady_clock::now();
   model::KnowledgeGraph graph;
   if (*source == "freebase") {
+    if (catalog.meta().dataset() != "ml-100k") {
+      return absl::FailedPreconditionError(absl::StrCat("--kg freebase is keyed by MovieLens 100K ids; this catalogue is '",
+                                                        catalog.meta().dataset(), "' (use --kg dbpedia or none)"));
+    }
     auto g = model::LoadFreebaseGraph(DataDir() + "/ml-100k-kg-freebase", catalog);
     if (!g.ok()) return g.status();
     graph = *std::move(g);
