@@ -99,6 +99,8 @@ int TrainCommand(const std::vector<std::string>&) {
         if (std::string_view(l.phase) == "head") {
           if (!head_progress) head_progress = std::make_unique<Progress>("training (BPR head)", l.iterations);
           head_progress->Update(l.iteration);
+        } else if (head_progress && std::string_view(l.phase) == "final") {
+          head_progress->Finish();  // early stopping ends the head before its last epoch
         }
         if (l.val_ndcg10 >= 0) {
           std::fprintf(stderr, "  %-10s iteration %2d/%d loss %.5f val ndcg@10 %.4f%s\n", l.phase, l.iteration,
