@@ -1,5 +1,6 @@
 #include "libs/model/fold.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -10,15 +11,61 @@ void Axpy(float a, const float* x, std::vector<float>* y) {
   for (size_t i = 0; i < y->size(); ++i) (*y)[i] += a * x[i];
 }
 
-// out = Mᵀ v for a row-major dim x dim matrix M.
-std::vector<float> TransposeTimes(const std::vector<float>& m, const std::vector<float>& v, int dim) {
-  std::vector<float> out(dim, 0.f);
-  for (int r = 0; r < dim; ++r) {
+// out = Mᵀ v for a row-major v.size() x cols matrix M.
+std::vector<float> TransposeTimes(const std::vector<float>& m, const std::vector<float>& v, int cols) {
+  std::vector<float> out(cols, 0.f);
+  for (size_t r = 0; r < v.size(); ++r) {
     if (v[r] == 0.f) continue;
-    const float* row = m.data() + static_cast<size_t>(r) * dim;
-    for (int c = 0; c < dim; ++c) out[c] += row[c] * v[r];
+    const float* row = m.data() + r * cols;
+    for (int c = 0; c < cols; ++c) out[c] += row[c] * v[r];
   }
   return out;
+}
+
+// h in the KG-embedding space: each entity contributes half its own embedding and half
+// the mean embedding of its neighbourhood (an item: its facts' entities, mixed by
+// relation weight; any other entity: the items linked to it), or all of whichever
+// exists.
+std::vector<float> KgEmbeddingVector(const Model& model, const catalog::Catalog& catalog, const Entities& context) {
+  const int k = model.kg_dim;
+  std::vector<float> h(k, 0.f), neighbours(k);
+  for (const auto& e : context) {
+    const float* self = model.kg_entity(e.entity_id());
+    std::fill(neighbours.begin(), neighbours.end(), 0.f);
+    bool has_neighbours = false;
+    int64_t item_id = catalog::ItemIdFromEntity(e.entity_id());
+    int32_t row = item_id >= 0 ? catalog.RowOf(item_id) : -1;
+    if (row >= 0) {
+      std::map<std::string, std::pair<std::vector<float>, int>> by_relation;
+      for (const auto& fact : catalog.item(row).facts()) {
+        const float* v = model.kg_entity(fact.entity_id());
+        if (v == nullptr) continue;
+        auto& [sum, n] = by_relation[fact.relation()];
+        if (sum.empty()) sum.assign(k, 0.f);
+        Axpy(1.f, v, &sum);
+        ++n;
+      }
+      float total = 0;
+      for (const auto& [relation, acc] : by_relation) total += RelationWeight(relation);
+      for (const auto& [relation, acc] : by_relation) {
+        Axpy(RelationWeight(relation) / (total * acc.second), acc.first.data(), &neighbours);
+        has_neighbours = true;
+      }
+    } else {
+      int n = 0;
+      for (int32_t r : catalog.RowsWithEntity(e.entity_id())) {
+        if (const float* v = model.kg_entity(catalog::ItemEntityId(catalog.item(r).id()))) Axpy(1.f, v, &neighbours), ++n;
+      }
+      if (n > 0) {
+        for (float& x : neighbours) x /= static_cast<float>(n);
+        has_neighbours = true;
+      }
+    }
+    const float self_share = self == nullptr ? 0.f : has_neighbours ? 0.5f : 1.f;
+    if (self != nullptr) Axpy(e.weight() * self_share, self, &h);
+    if (has_neighbours) Axpy(e.weight() * (1.f - self_share), neighbours.data(), &h);
+  }
+  return h;
 }
 
 float Dot(const std::vector<float>& a, const float* b) {
@@ -49,6 +96,7 @@ std::vector<float> NeedVector(const Model& model, const Entities& need) {
 
 std::vector<float> KgVector(const Model& model, const catalog::Catalog& catalog,
                             const Entities& context) {
+  if (model.kg_dim > 0) return KgEmbeddingVector(model, catalog, context);
   std::vector<float> h(model.dim, 0.f);
   for (const auto& e : context) {
     int64_t item_id = catalog::ItemIdFromEntity(e.entity_id());

@@ -27,9 +27,11 @@ struct FoldedQuery {
 // Instant need q: Σ weight · embedding(entity) over the dialogue's entities.
 std::vector<float> NeedVector(const Model& model, const Entities& need);
 
-// KG context h: each entity's neighbourhood one hop out, weighted by relation
-// (director > cast, writer > genre, subject > distributor). Items contribute their
-// own embedding and their neighbours'; other entities their embedding.
+// KG context h (model.h_dim() values). With trained KG embeddings: each entity's own
+// KG embedding and the mean of its one-hop neighbourhood's (an item's facts, weighted
+// by relation; a person's or genre's items). Without: the item-space embeddings of
+// each item's neighbours, weighted by relation (director > cast, writer > genre,
+// subject > distributor), and other entities' own embedding.
 std::vector<float> KgVector(const Model& model, const catalog::Catalog& catalog,
                             const Entities& context);
 

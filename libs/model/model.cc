@@ -17,6 +17,11 @@ const float* Model::entity(const std::string& id) const {
   return nullptr;
 }
 
+const float* Model::kg_entity(const std::string& id) const {
+  auto it = kg_entity_row.find(id);
+  return it == kg_entity_row.end() ? nullptr : kg_entity_vectors.data() + static_cast<size_t>(it->second) * kg_dim;
+}
+
 int32_t Model::RowOf(int64_t item_id) const {
   if (!dense_row.empty()) {
     return item_id >= 0 && item_id < static_cast<int64_t>(dense_row.size()) ? dense_row[item_id] : -1;
@@ -28,6 +33,8 @@ int32_t Model::RowOf(int64_t item_id) const {
 void Model::Index() {
   entity_row.clear();
   item_row.clear();
+  kg_entity_row.clear();
+  for (int32_t i = 0; i < static_cast<int32_t>(kg_entity_ids.size()); ++i) kg_entity_row[kg_entity_ids[i]] = i;
   for (int32_t i = 0; i < static_cast<int32_t>(entity_ids.size()); ++i) entity_row[entity_ids[i]] = i;
   for (int32_t i = 0; i < static_cast<int32_t>(item_ids.size()); ++i) item_row[item_ids[i]] = i;
   dense_row.clear();

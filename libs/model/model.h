@@ -5,7 +5,10 @@
 //      also the catalogue's row order when both come from the same import)
 //   u  user-behaviour vector (UserEncoder, from the history)
 //   q  instant need, from entities of the dialogue (entity embeddings)
-//   h  knowledge-graph context: liked/mentioned entities propagated one hop over the KG
+//   h  knowledge-graph context: liked/mentioned entities propagated one hop over the KG.
+//      With trained KG embeddings (kg_dim > 0) h lives in the KG space and C is
+//      kg_dim x dim (C = c·M, M mapping KG space to item space); without, h is built
+//      from item-space entity centroids and C is dim x dim.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +27,8 @@ struct Model {
   std::vector<int64_t> item_ids;      // row -> data set item id
   std::vector<float> item_vectors;    // N x dim, row-major
   std::vector<float> item_bias;       // N
-  std::vector<float> a, b, c;         // dim x dim, row-major; w = Aᵀu + Bᵀq + Cᵀh
+  std::vector<float> a, b;            // dim x dim, row-major; w = Aᵀu + Bᵀq + Cᵀh
+  std::vector<float> c;               // h_dim() x dim, row-major
   std::vector<float> gram;            // dim x dim: YᵀY, for the implicit-ALS user fold-in
   float als_lambda = 0.1f;            // ridge term of the fold-in
   float als_alpha = 10.0f;            // confidence scale of events
@@ -36,12 +40,26 @@ struct Model {
   // we load): id -> row, -1 for a gap. One array read instead of a hash probe per candidate.
   std::vector<int32_t> dense_row;
   std::map<std::string, double> metrics;          // training and evaluation metrics
+  // Trained KG embeddings (libs/model/kg_embedding.h); kg_dim 0 = none.
+  int kg_dim = 0;
+  std::string kg_method;                          // "transe"
+  std::string kg_source;                          // "dbpedia", "freebase"
+  int kg_epochs = 0;
+  std::vector<std::string> kg_entity_ids;
+  std::vector<float> kg_entity_vectors;           // |kg entities| x kg_dim
+  std::vector<std::string> kg_relation_ids;
+  std::vector<float> kg_relation_vectors;         // |kg relations| x kg_dim
+  absl::flat_hash_map<std::string, int32_t> kg_entity_row;  // built by Index()
 
   int64_t size() const { return static_cast<int64_t>(item_ids.size()); }
   const float* item(int32_t row) const { return item_vectors.data() + static_cast<size_t>(row) * dim; }
   // Embedding of an entity ("genre:comedy", "item:50"), or nullptr.
   const float* entity(const std::string& id) const;
   int32_t RowOf(int64_t item_id) const;
+  // Dimension of h: kg_dim with KG embeddings, dim without.
+  int h_dim() const { return kg_dim > 0 ? kg_dim : dim; }
+  // Trained KG embedding of an entity ("item:50", "person:..."), or nullptr.
+  const float* kg_entity(const std::string& id) const;
   // Builds the lookup maps; call after filling the vectors.
   void Index();
 };

@@ -59,8 +59,11 @@ std::string NewModelVersion() {
 absl::Status SaveModel(const std::string& path, const Model& m, const std::string& trainer) {
   if (m.version.empty()) return absl::InvalidArgumentError("model version is empty");
   const size_t d = m.dim, n = m.item_ids.size(), e = m.entity_ids.size();
+  const size_t k = m.kg_dim, ke = m.kg_entity_ids.size(), kr = m.kg_relation_ids.size();
   if (m.item_vectors.size() != n * d || m.item_bias.size() != n || m.a.size() != d * d ||
-      m.b.size() != d * d || m.c.size() != d * d || m.gram.size() != d * d || m.entity_vectors.size() != e * d) {
+      m.b.size() != d * d || m.c.size() != static_cast<size_t>(m.h_dim()) * d || m.gram.size() != d * d ||
+      m.entity_vectors.size() != e * d || m.kg_entity_vectors.size() != ke * k ||
+      m.kg_relation_vectors.size() != kr * k) {
     return absl::InvalidArgumentError("model tensors have inconsistent shapes");
   }
   ASSIGN_OR_RETURN(auto store, KvStore::Open({.path = path, .column_families = ModelColumnFamilies()}));
@@ -74,7 +77,14 @@ absl::Status SaveModel(const std::string& path, const Model& m, const std::strin
   meta.set_entities(static_cast<int64_t>(e));
   meta.set_created_ms(NowMs());
   meta.set_trainer(trainer);
-  for (const auto& [k, v] : m.metrics) (*meta.mutable_metrics())[k] = v;
+  for (const auto& [key, v] : m.metrics) (*meta.mutable_metrics())[key] = v;
+  meta.set_kg_method(m.kg_method);
+  meta.set_kg_dim(m.kg_dim);
+  meta.set_kg_epochs(m.kg_epochs);
+  meta.set_kg_source(m.kg_source);
+  meta.set_kg_entities(static_cast<int64_t>(ke));
+  meta.set_kg_relations(static_cast<int64_t>(kr));
+  if (auto it = m.metrics.find("head_bpr"); it != m.metrics.end()) meta.set_head(it->second > 0 ? "bpr" : "grid");
 
   KvStore::Batch batch;
   std::vector<float> ids(m.item_ids.begin(), m.item_ids.end());  // ids < 2^24 fit exactly
@@ -86,11 +96,17 @@ absl::Status SaveModel(const std::string& path, const Model& m, const std::strin
   PutTensor(&batch, m.version, "item_bias", m.item_bias, {static_cast<int64_t>(n)});
   PutTensor(&batch, m.version, "A", m.a, {m.dim, m.dim});
   PutTensor(&batch, m.version, "B", m.b, {m.dim, m.dim});
-  PutTensor(&batch, m.version, "C", m.c, {m.dim, m.dim});
+  PutTensor(&batch, m.version, "C", m.c, {m.h_dim(), m.dim});
   PutTensor(&batch, m.version, "gram", m.gram, {m.dim, m.dim});
   PutTensor(&batch, m.version, "als", {m.als_lambda, m.als_alpha}, {2});
   PutTensor(&batch, m.version, "entity_vectors", m.entity_vectors, {static_cast<int64_t>(e), m.dim});
   batch.Put("tensors", TensorKey(m.version, "entity_ids"), absl::StrJoin(m.entity_ids, "\n"));
+  if (k > 0) {
+    PutTensor(&batch, m.version, "kg_entity_vectors", m.kg_entity_vectors, {static_cast<int64_t>(ke), m.kg_dim});
+    PutTensor(&batch, m.version, "kg_relation_vectors", m.kg_relation_vectors, {static_cast<int64_t>(kr), m.kg_dim});
+    batch.Put("tensors", TensorKey(m.version, "kg_entity_ids"), absl::StrJoin(m.kg_entity_ids, "\n"));
+    batch.Put("tensors", TensorKey(m.version, "kg_relation_ids"), absl::StrJoin(m.kg_relation_ids, "\n"));
+  }
   batch.PutProto("versions", m.version, meta);
   // Readers look at "latest" first, and it moves in the same atomic batch.
   batch.Put("meta", "latest", m.version);
@@ -144,7 +160,8 @@ absl::StatusOr<ModelPtr> LoadModel(const std::string& path, const std::string& v
   RETURN_IF_ERROR(GetTensor(*store, v, "item_bias", n, &m->item_bias));
   RETURN_IF_ERROR(GetTensor(*store, v, "A", d * d, &m->a));
   RETURN_IF_ERROR(GetTensor(*store, v, "B", d * d, &m->b));
-  RETURN_IF_ERROR(GetTensor(*store, v, "C", d * d, &m->c));
+  m->kg_dim = meta.kg_dim();
+  RETURN_IF_ERROR(GetTensor(*store, v, "C", static_cast<size_t>(m->h_dim()) * d, &m->c));
   RETURN_IF_ERROR(GetTensor(*store, v, "gram", d * d, &m->gram));
   RETURN_IF_ERROR(GetTensor(*store, v, "als", 2, &als));
   m->als_lambda = als[0];
@@ -153,7 +170,22 @@ absl::StatusOr<ModelPtr> LoadModel(const std::string& path, const std::string& v
   ASSIGN_OR_RETURN(std::string entity_ids, store->Get("tensors", TensorKey(v, "entity_ids")));
   if (e > 0) m->entity_ids = absl::StrSplit(entity_ids, '\n');
   if (m->entity_ids.size() != e) return absl::DataLossError("model entity ids do not match their vectors");
-  for (const auto& [k, val] : meta.metrics()) m->metrics[k] = val;
+  for (const auto& [key, val] : meta.metrics()) m->metrics[key] = val;
+  if (m->kg_dim > 0) {
+    const size_t k = m->kg_dim, ke = meta.kg_entities(), kr = meta.kg_relations();
+    m->kg_method = meta.kg_method();
+    m->kg_source = meta.kg_source();
+    m->kg_epochs = meta.kg_epochs();
+    RETURN_IF_ERROR(GetTensor(*store, v, "kg_entity_vectors", ke * k, &m->kg_entity_vectors));
+    RETURN_IF_ERROR(GetTensor(*store, v, "kg_relation_vectors", kr * k, &m->kg_relation_vectors));
+    ASSIGN_OR_RETURN(std::string kg_entity_ids, store->Get("tensors", TensorKey(v, "kg_entity_ids")));
+    ASSIGN_OR_RETURN(std::string kg_relation_ids, store->Get("tensors", TensorKey(v, "kg_relation_ids")));
+    if (ke > 0) m->kg_entity_ids = absl::StrSplit(kg_entity_ids, '\n');
+    if (kr > 0) m->kg_relation_ids = absl::StrSplit(kg_relation_ids, '\n');
+    if (m->kg_entity_ids.size() != ke || m->kg_relation_ids.size() != kr) {
+      return absl::DataLossError("model KG ids do not match their vectors");
+    }
+  }
   m->Index();
   return ModelPtr(std::move(m));
 }

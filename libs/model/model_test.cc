@@ -4,6 +4,7 @@
 #include <random>
 
 #include "libs/model/fold.h"
+#include "libs/model/kg_embedding.h"
 #include "libs/model/model_store.h"
 #include "libs/model/trainer.h"
 #include "libs/model/user_encoder.h"
@@ -131,15 +132,20 @@ TEST(TrainerTest, ValidationLogsEveryIterationStopsEarlyAndRecordsMetrics) {
   ASSERT_TRUE(m.ok()) << m.status();
   ASSERT_TRUE(m->metrics.count("val_ndcg@10"));
   EXPECT_GT(m->metrics["val_ndcg@10"], 0.5);  // the held-out item is the group's other item
-  int validation = 0, final_phase = 0;
+  int validation = 0, final_phase = 0, head = 0;
   for (const auto& l : logs) {
     if (std::string(l.phase) == "validation") {
       ++validation;
+      EXPECT_GE(l.val_ndcg10, 0);
+    } else if (std::string(l.phase) == "head") {
+      ++head;
       EXPECT_GE(l.val_ndcg10, 0);
     } else {
       ++final_phase;
     }
   }
+  EXPECT_GT(head, 0);  // the BPR head logged its epochs
+  EXPECT_EQ(head, static_cast<int>(m->metrics["head_epochs"]));
   EXPECT_LT(validation, 12);  // patience 1 stops long before 12 iterations on this easy data
   EXPECT_EQ(final_phase, static_cast<int>(m->metrics["iterations"]));
   EXPECT_EQ(m->metrics["iterations"], m->metrics["best_iteration"]);
@@ -187,6 +193,82 @@ TEST(ModelStoreTest, SaveLoadRoundTripAndVersions) {
   EXPECT_EQ((*ListModels(dir)).size(), 2u);
   EXPECT_EQ((*LoadModel(dir, "v1"))->version, "v1");
   EXPECT_EQ(LoadModel(dir, "v9").status().code(), absl::StatusCode::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TrainerTest, WithKgAndBprHeadDeterministicForASeedWhateverTheThreadCount) {
+  auto catalog = TwoGenreCatalog();
+  KgEmbeddingOptions ko;
+  ko.dim = 3;
+  ko.epochs = 30;
+  ko.threads = 1;
+  auto kg1 = TrainKgEmbedding(GraphFromCatalog(*catalog), ko);
+  ko.threads = 3;
+  auto kg3 = TrainKgEmbedding(GraphFromCatalog(*catalog), ko);
+  ASSERT_TRUE(kg1.ok() && kg3.ok());
+  TrainOptions o;
+  o.dim = 4;
+  o.validation_fraction = 0.25;
+  o.threads = 1;
+  o.kg = std::make_shared<KgEmbedding>(*kg1);
+  auto a = TrainModel(*catalog, 60, ManyGroupInteractions(), o);
+  o.threads = 3;
+  o.kg = std::make_shared<KgEmbedding>(*kg3);
+  auto b = TrainModel(*catalog, 60, ManyGroupInteractions(), o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->metrics.at("head_bpr"), 1);
+  EXPECT_EQ(a->kg_entity_vectors, b->kg_entity_vectors);
+  EXPECT_EQ(a->c, b->c);
+  EXPECT_EQ(a->metrics, b->metrics);
+}
+
+TEST(ModelStoreTest, KgEmbeddingsAreStoredWithTheVersionAndBuildH) {
+  auto dir = std::filesystem::temp_directory_path() / ("model_store_kg_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto catalog = TwoGenreCatalog();
+  KgEmbeddingOptions ko;
+  ko.dim = 3;  // not the item dimension: C is kg_dim x dim
+  ko.epochs = 200;
+  ko.batch_size = 4;
+  ko.learning_rate = 0.05f;
+  ko.min_improvement = 0;
+  ko.patience = 1000;
+  auto kg = TrainKgEmbedding(GraphFromCatalog(*catalog), ko);
+  ASSERT_TRUE(kg.ok()) << kg.status();
+  TrainOptions o;
+  o.dim = 4;
+  o.kg = std::make_shared<KgEmbedding>(*kg);
+  o.kg_source = "dbpedia";
+  o.kg_ridge = 0.01f;
+  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->kg_dim, 3);
+  EXPECT_EQ(m->c.size(), 12u);
+  m->version = "v1";
+  ASSERT_TRUE(SaveModel(dir, *m, "test").ok());
+  auto loaded = LoadModel(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const Model& l = **loaded;
+  EXPECT_EQ(l.kg_entity_vectors, kg->entity_vectors);
+  EXPECT_EQ(l.kg_relation_ids, kg->relation_ids);
+  EXPECT_EQ(l.c, m->c);
+  ASSERT_NE(l.kg_entity("item:100"), nullptr);
+  auto meta = ListModels(dir);
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ((*meta)[0].kg_method(), "transe");
+  EXPECT_EQ((*meta)[0].kg_dim(), 3);
+  EXPECT_EQ((*meta)[0].kg_source(), "dbpedia");
+  // A liked comedy in the KG context: h (through C) prefers the other comedies.
+  Entities context;
+  auto* e = context.Add();
+  e->set_entity_id("item:100");
+  e->set_weight(1);
+  auto f = Fold(l, *catalog, {}, Entities(), context);
+  EXPECT_FALSE(f.kg_zero);
+  float comedies = 0, horror = 0;
+  for (int r = 1; r < 5; ++r) comedies += Breakdown(l, f, r).kg();
+  for (int r = 5; r < 10; ++r) horror += Breakdown(l, f, r).kg();
+  EXPECT_GT(comedies / 4, horror / 5);
   std::filesystem::remove_all(dir);
 }
 

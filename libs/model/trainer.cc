@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <tuple>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "libs/eval/metrics.h"
 #include "libs/model/fold.h"
 #include "libs/model/offline_context.h"
+#include "libs/model/parallel.h"
 
 namespace chatrec::model {
 namespace {
@@ -22,19 +24,6 @@ struct Entry {
   float extra;  // c - 1
 };
 
-// Runs work(begin, end) over [0, n) split into `threads` contiguous chunks.
-template <typename Fn>
-void ParallelFor(size_t n, int threads, Fn work) {
-  threads = std::max(1, threads);
-  std::vector<std::thread> pool;
-  size_t chunk = (n + threads - 1) / threads;
-  for (int t = 1; t < threads; ++t) {
-    size_t b = t * chunk, e = std::min(n, b + chunk);
-    if (b < e) pool.emplace_back(work, b, e);
-  }
-  work(0, std::min(n, chunk));
-  for (auto& th : pool) th.join();
-}
 
 // Solves every row of `out` against the fixed factors `fixed`, in parallel. Each row is
 // solved independently, so the result does not depend on the thread count.
@@ -91,6 +80,24 @@ struct Scales {
   float need, kg, bias;
 };
 
+// M (kg_dim x d): ridge regression of the item vectors on the items' KG embeddings,
+// so that hᵀM is a point in item space. Items without a KG embedding are left out.
+Mat FitKgMap(const catalog::Catalog& catalog, const Mat& items, const KgEmbedding& kg, float ridge) {
+  const int k = kg.dim, d = static_cast<int>(items.cols());
+  absl::flat_hash_map<std::string, int32_t> row_of;
+  for (int32_t i = 0; i < static_cast<int32_t>(kg.entity_ids.size()); ++i) row_of[kg.entity_ids[i]] = i;
+  Mat ete = Mat::Zero(k, k), ety = Mat::Zero(k, d);
+  for (int32_t r = 0; r < catalog.size(); ++r) {
+    auto it = row_of.find(catalog::ItemEntityId(catalog.item(r).id()));
+    if (it == row_of.end()) continue;
+    Eigen::Map<const Eigen::RowVectorXf> e(kg.entity(it->second), k);
+    ete.noalias() += e.transpose() * e;
+    ety.noalias() += e.transpose() * items.row(r);
+  }
+  ete.diagonal().array() += ridge;
+  return ete.ldlt().solve(ety);
+}
+
 // The model from trained item factors: bias prior, A/B/C, entity centroids.
 Model BuildModel(const catalog::Catalog& catalog, const Mat& items, const std::vector<double>& popularity,
                  const TrainOptions& o, const Scales& scales) {
@@ -109,7 +116,20 @@ Model BuildModel(const catalog::Catalog& catalog, const Mat& items, const std::v
   m.gram.assign(gram.data(), gram.data() + gram.size());
   m.a = ScaledIdentity(d, 1.f);
   m.b = ScaledIdentity(d, scales.need);
-  m.c = ScaledIdentity(d, scales.kg);
+  if (o.kg) {
+    Mat map = FitKgMap(catalog, items, *o.kg, o.kg_ridge) * scales.kg;
+    m.c.assign(map.data(), map.data() + map.size());
+    m.kg_dim = o.kg->dim;
+    m.kg_method = "transe";
+    m.kg_source = o.kg_source;
+    m.kg_epochs = o.kg->epochs;
+    m.kg_entity_ids = o.kg->entity_ids;
+    m.kg_entity_vectors = o.kg->entity_vectors;
+    m.kg_relation_ids = o.kg->relation_ids;
+    m.kg_relation_vectors = o.kg->relation_vectors;
+  } else {
+    m.c = ScaledIdentity(d, scales.kg);
+  }
   // Entity embeddings: centroid of the linked items' embeddings, rescaled to the
   // mean item norm so that a genre with 500 items weighs as much as a director with 3.
   double mean_norm = 0;
@@ -304,7 +324,39 @@ absl::StatusOr<Model> TrainModel(const catalog::Catalog& catalog, int32_t num_us
       return Validate(w, best_items, b, by_user, h, o.threads);
     };
     auto [ndcg, p5] = score(scales);
-    if (o.tune_scales) {
+    if (o.tune_scales && o.head == "bpr") {
+      std::vector<HeadUser> head_users(num_users);
+      ParallelFor(num_users, o.threads, [&](size_t begin, size_t end) {
+        for (size_t u = begin; u < end; ++u) {
+          if (h.held[u].empty()) continue;
+          HeadUser& hu = head_users[u];
+          hu.features.resize(n_items, 4);
+          hu.features.col(0) = best_items * wu.row(u).transpose();
+          hu.features.col(1) = best_items * wq.row(u).transpose();
+          hu.features.col(2) = best_items * wh.row(u).transpose();
+          hu.features.col(3) = Eigen::Map<const Eigen::VectorXf>(unit_bias.data(), n_items);
+          for (const Entry& e : by_user[u]) hu.seen.push_back(e.other);
+          std::sort(hu.seen.begin(), hu.seen.end());
+          hu.held = h.held[u];
+        }
+      });
+      HeadOptions ho;
+      ho.epochs = o.head_epochs;
+      ho.seed = o.seed;
+      ho.threads = o.threads;
+      HeadResult r = TrainHead(head_users, {1.f, scales.need, scales.kg, scales.bias}, ho, [&](const HeadEpochLog& l) {
+        if (log) log({"head", l.epoch, l.epochs, l.loss, l.val_ndcg10, l.best});
+      });
+      // A = aI is applied by dividing out a: the ranking is the same and u keeps its scale.
+      scales = {r.weights.b / r.weights.a, r.weights.c / r.weights.a, r.weights.bias / r.weights.a};
+      metrics["head_bpr"] = 1;
+      metrics["head_epochs"] = r.epochs;
+      metrics["head_best_epoch"] = r.best_epoch;
+      metrics["head_a"] = r.weights.a;
+      metrics["head_val_ndcg@10_start"] = r.start_ndcg10;
+      metrics["head_val_ndcg@10"] = r.val_ndcg10;
+      std::tie(ndcg, p5) = score(scales);
+    } else if (o.tune_scales) {
       // B and C keep a floor: offline, q is only the user's favourite genres and h the recent
       // liked titles (already in u), while in a dialogue they carry what the person asked for
       // or just mentioned, which must not be ignored.

@@ -14,11 +14,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "libs/catalog/catalog.h"
+#include "libs/model/kg_embedding.h"
 #include "libs/model/model.h"
+#include "libs/model/ranking_head.h"
 #include "libs/model/user_encoder.h"
 
 namespace chatrec::model {
@@ -38,6 +42,16 @@ struct TrainOptions {
   double validation_fraction = 0;  // share of each user's liked items held out; 0 = none
   int patience = 2;                // iterations without a better validation NDCG@10 before stopping
   bool tune_scales = true;         // with validation: pick B, C and bias scales on it
+  // How the scales are picked: "bpr" trains a, b, c and the prior's weight with a ranking
+  // loss (ranking_head.h), "grid" searches a small grid for the best validation NDCG@10.
+  std::string head = "bpr";
+  int head_epochs = 60;
+  // Trained KG embeddings (TransE) to build h from; null = h from item-space centroids.
+  // C becomes c·M, M (kg_dim x dim) the ridge regression of the item vectors on the
+  // items' KG embeddings (penalty kg_ridge).
+  std::shared_ptr<const KgEmbedding> kg;
+  std::string kg_source;
+  float kg_ridge = 1.0f;
 };
 
 // One (user, item) interaction; several events on the same pair are summed first.
@@ -53,11 +67,11 @@ using TrainProgressFn = std::function<void(int iteration, int iterations, double
 
 // One line of the training log.
 struct EpochLog {
-  const char* phase;        // "validation" (held-out run) or "final" (all data)
+  const char* phase;        // "validation" (held-out run), "head" (BPR epochs of the head) or "final" (all data)
   int iteration = 0;
   int iterations = 0;
   double loss = 0;
-  double val_ndcg10 = -1;   // behaviour term only; -1 in the final phase
+  double val_ndcg10 = -1;   // validation: behaviour term only; head: early-stopping users; -1 in the final phase
   bool best = false;
 };
 using TrainLogFn = std::function<void(const EpochLog&)>;

@@ -12,9 +12,11 @@
 #include "libs/catalog/movielens.h"
 #include "libs/eval/baselines.h"
 #include "libs/eval/ours.h"
+#include "libs/eval/rating.h"
 #include "libs/eval/split.h"
 #include "tools/chatrec/commands.h"
 #include "tools/chatrec/flags.h"
+#include "tools/chatrec/kg_flags.h"
 
 ABSL_FLAG(std::string, protocol, "chatrec", "chatrec (20% of each user's >=4 ratings held out) or loo (last one out)");
 ABSL_FLAG(std::string, train, "", "Training ratings in u.data format (with --test; default: split u.data by --seed)");
@@ -33,6 +35,13 @@ ABSL_DECLARE_FLAG(double, alpha);
 ABSL_DECLARE_FLAG(double, lambda);
 ABSL_DECLARE_FLAG(double, validation_fraction);
 ABSL_DECLARE_FLAG(int, patience);
+ABSL_DECLARE_FLAG(std::string, head);
+ABSL_DECLARE_FLAG(double, kg_ridge);
+ABSL_FLAG(bool, rating, true, "Also evaluate rating prediction (RMSE/MAE): our biased-MF head against ItemKNN and baselines");
+ABSL_FLAG(int, rating_dim, 32, "Rating head (biased MF, ALS-WR): dimension");
+ABSL_FLAG(double, rating_lambda, 0.13, "Rating head: weighted-lambda regularisation of the factors");
+ABSL_FLAG(double, rating_bias_lambda, 2, "Rating head: ridge on the user and item biases");
+ABSL_FLAG(int, rating_iterations, 15, "Rating head: ALS iterations");
 ABSL_FLAG(double, bpr_lr, 0.05, "BPR-MF learning rate");
 ABSL_FLAG(double, bpr_reg, 0.01, "BPR-MF L2 regularisation");
 
@@ -46,8 +55,12 @@ struct Reference {
 // Published ML-100K top-5 numbers (Chat-Rec paper, Gao et al. 2023). Not our split.
 constexpr Reference kReferences[] = {{"LightGCN (published)", 0.3030, 0.1455, 0.3425},
                                      {"Chat-Rec davinci-003 (published)", 0.3240, 0.1404, 0.3802}};
+// Published ML-100K rating prediction RMSE (Chat-Rec paper). Not our split.
+constexpr std::pair<const char*, double> kRatingReferences[] = {{"Item-KNN (published)", 0.933},
+                                                               {"Chat-Rec (published)", 0.785}};
 
-std::vector<std::unique_ptr<eval::Recommender>> MakeMethods(const catalog::Catalog& catalog) {
+std::vector<std::unique_ptr<eval::Recommender>> MakeMethods(const catalog::Catalog& catalog,
+                                                            std::shared_ptr<const model::KgEmbedding> kg) {
   std::vector<std::unique_ptr<eval::Recommender>> all;
   all.push_back(std::make_unique<eval::MostPopular>());
   all.push_back(std::make_unique<eval::ItemKnn>(absl::GetFlag(FLAGS_knn_neighbours)));
@@ -69,6 +82,10 @@ std::vector<std::unique_ptr<eval::Recommender>> MakeMethods(const catalog::Catal
   shared->options.lambda = static_cast<float>(absl::GetFlag(FLAGS_lambda));
   shared->options.validation_fraction = absl::GetFlag(FLAGS_validation_fraction);
   shared->options.patience = absl::GetFlag(FLAGS_patience);
+  shared->options.kg = std::move(kg);
+  shared->options.kg_ridge = static_cast<float>(absl::GetFlag(FLAGS_kg_ridge));
+  shared->options.kg_source = KgSource().value_or("none");
+  shared->options.head = absl::GetFlag(FLAGS_head);
   auto ours = [&](const char* name, bool u, bool q, bool h, bool b) {
     all.push_back(std::make_unique<eval::OursRecommender>(name, shared, eval::OursTerms{u, q, h, b}));
   };
@@ -78,6 +95,7 @@ std::vector<std::unique_ptr<eval::Recommender>> MakeMethods(const catalog::Catal
   ours("ours-no-h", true, true, false, true);
   ours("ours-no-bias", true, true, true, false);
   ours("ours-q+h", false, true, true, true);       // no behaviour vector: genres + KG context only
+  ours("ours-h", false, false, true, false);       // the KG context alone
   return all;
 }
 
@@ -109,6 +127,7 @@ int EvalCommand(const std::vector<std::string>&) {
   maps.num_items = (*catalog)->size();
   for (int32_t r = 0; r < (*catalog)->size(); ++r) maps.item_row[(*catalog)->item(r).id()] = r;
   eval::Split split;
+  eval::RatingSplit rating_split;  // all held-out ratings, for RMSE/MAE
   int64_t unknown = 0;
   if (!train_file.empty()) {
     auto train = eval::ReadUDataFile(train_file, &maps, &unknown);
@@ -116,6 +135,8 @@ int EvalCommand(const std::vector<std::string>&) {
     auto test = eval::ReadUDataFile(test_file, &maps, &unknown);
     if (!test.ok()) return std::fprintf(stderr, "%s\n", test.status().ToString().c_str()), 2;
     split = eval::SplitFromLists(*train, *test, static_cast<int32_t>(maps.user_index.size()), maps.num_items, so);
+    rating_split.train = *train;
+    rating_split.test = *test;
   } else {
     std::vector<eval::RatingEvent> ratings;
     for (const auto& r : data->ratings) {
@@ -128,6 +149,8 @@ int EvalCommand(const std::vector<std::string>&) {
       ratings.push_back({u, row, static_cast<float>(r.rating), r.timestamp_s});
     }
     split = eval::MakeSplit(ratings, static_cast<int32_t>(maps.user_index.size()), maps.num_items, so);
+    rating_split = eval::MakeRatingSplit(ratings, static_cast<int32_t>(maps.user_index.size()), so.test_fraction,
+                                         so.seed);
   }
   if (split.test_users() == 0) return std::fprintf(stderr, "the split has no test positives\n"), 1;
   const eval::TrainData train = eval::TrainData::From(split);
@@ -145,7 +168,16 @@ int EvalCommand(const std::vector<std::string>&) {
   if (split.protocol == eval::Protocol::kLeaveLastOut) eo.ks = {5, 10, 20};
   nlohmann::json out, models = nlohmann::json::object(), fit_seconds = nlohmann::json::object();
   std::vector<std::pair<std::string, std::map<std::string, double>>> rows;
-  for (auto& method : MakeMethods(**catalog)) {
+  // The KG embeddings are trained once, up front, for every variant of ours.
+  std::shared_ptr<const model::KgEmbedding> kg;
+  if (wanted == "all" || wanted.find("ours") != std::string::npos) {
+    auto start = std::chrono::steady_clock::now();
+    auto trained = TrainKgFromFlags(**catalog, /*verbose=*/!json);
+    if (!trained.ok()) return std::fprintf(stderr, "%s\n", trained.status().ToString().c_str()), 2;
+    kg = *trained;
+    fit_seconds["kg-embedding"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  for (auto& method : MakeMethods(**catalog, kg)) {
     if (wanted != "all" && std::find(wanted_list.begin(), wanted_list.end(), method->name()) == wanted_list.end()) {
       continue;
     }
@@ -159,6 +191,26 @@ int EvalCommand(const std::vector<std::string>&) {
     models[method->name()] = metrics;
     fit_seconds[method->name()] = secs;
     rows.emplace_back(method->name(), std::move(metrics));
+  }
+
+  nlohmann::json rating = nlohmann::json::object();
+  std::map<std::string, std::map<std::string, double>> rating_rows;
+  if (absl::GetFlag(FLAGS_rating) && !rating_split.test.empty()) {
+    model::RatingMfOptions mf;
+    mf.dim = absl::GetFlag(FLAGS_rating_dim);
+    mf.lambda = static_cast<float>(absl::GetFlag(FLAGS_rating_lambda));
+    mf.bias_lambda = static_cast<float>(absl::GetFlag(FLAGS_rating_bias_lambda));
+    mf.iterations = absl::GetFlag(FLAGS_rating_iterations);
+    mf.seed = absl::GetFlag(FLAGS_seed);
+    mf.threads = absl::GetFlag(FLAGS_threads);
+    rating_rows = eval::EvaluateRatings(rating_split, split.num_users, split.num_items, mf);
+    rating["split"] = {{"source", train_file.empty() ? "seed" : "files"},
+                       {"train_ratings", rating_split.train.size()},
+                       {"test_ratings", rating_split.test.size()}};
+    rating["models"] = rating_rows;
+    nlohmann::json ref = nlohmann::json::object();
+    for (const auto& [name, rmse] : kRatingReferences) ref[name] = {{"rmse", rmse}};
+    rating["reference"] = ref;
   }
 
   if (json) {
@@ -179,6 +231,7 @@ int EvalCommand(const std::vector<std::string>&) {
     nlohmann::json ref = nlohmann::json::object();
     for (const auto& r : kReferences) ref[r.name] = {{"precision@5", r.p5}, {"recall@5", r.r5}, {"ndcg@5", r.n5}};
     out["reference"] = ref;
+    if (!rating.empty()) out["rating"] = rating;
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }
@@ -205,6 +258,15 @@ int EvalCommand(const std::vector<std::string>&) {
       std::printf("\n");
     }
     std::printf("(published numbers are from the Chat-Rec paper's own split, shown for context only)\n");
+  }
+  if (!rating_rows.empty()) {
+    std::printf("\nrating prediction, %zu training and %zu held-out ratings (%s)\n", rating_split.train.size(),
+                rating_split.test.size(), train_file.empty() ? "seeded: a share of each user's ratings" : "test file");
+    std::printf("%-34s %12s %12s %12s\n", "method", "rmse", "mae", "fit seconds");
+    for (const auto& [name, m] : rating_rows) {
+      std::printf("%-34s %12.4f %12.4f %12.1f\n", name.c_str(), m.at("rmse"), m.at("mae"), m.at("fit_seconds"));
+    }
+    for (const auto& [name, rmse] : kRatingReferences) std::printf("%-34s %12.4f\n", name, rmse);
   }
   return 0;
 }

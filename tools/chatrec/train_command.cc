@@ -1,8 +1,11 @@
 // `chatrec train` and `chatrec models`: a new model version from the stored histories.
 #include <chrono>
 #include <cstdio>
+#include <memory>
+#include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/catalog/catalog_store.h"
 #include "libs/common/progress.h"
@@ -12,6 +15,7 @@
 #include "libs/storage/layout.h"
 #include "tools/chatrec/commands.h"
 #include "tools/chatrec/flags.h"
+#include "tools/chatrec/kg_flags.h"
 
 // Defaults tuned on a validation split of ML-100K (seed 1 of `chatrec eval`), not on the reported split.
 ABSL_FLAG(int, dim, 64, "Embedding dimension");
@@ -23,6 +27,10 @@ ABSL_FLAG(double, lambda, 30, "Implicit-ALS ridge term");
 ABSL_FLAG(double, validation_fraction, 0.1,
           "Share of each user's liked items held out for early stopping and scale tuning (0: none)");
 ABSL_FLAG(int, patience, 2, "Iterations without a better validation NDCG@10 before stopping");
+ABSL_DECLARE_FLAG(double, kg_ridge);
+ABSL_FLAG(std::string, head, "bpr",
+          "How the scales of A, B, C and the popularity prior are set on the validation holdout: bpr (ranking "
+          "loss) or grid (grid search on validation NDCG@10)");
 
 namespace chatrec::cli {
 
@@ -73,13 +81,27 @@ int TrainCommand(const std::vector<std::string>&) {
   o.lambda = static_cast<float>(absl::GetFlag(FLAGS_lambda));
   o.validation_fraction = absl::GetFlag(FLAGS_validation_fraction);
   o.patience = absl::GetFlag(FLAGS_patience);
+  o.head = absl::GetFlag(FLAGS_head);
+  if (o.head != "bpr" && o.head != "grid") return std::fprintf(stderr, "--head must be bpr or grid\n"), 2;
   auto start = std::chrono::steady_clock::now();
+  auto kg = TrainKgFromFlags(**catalog, /*verbose=*/true);
+  if (!kg.ok()) return std::fprintf(stderr, "KG embeddings failed: %s\n", kg.status().ToString().c_str()), 1;
+  o.kg = *kg;
+  o.kg_source = *KgSource();
+  o.kg_ridge = static_cast<float>(absl::GetFlag(FLAGS_kg_ridge));
   // Upper bound: validation iterations (early stopping may end them sooner) + final iterations.
   Progress progress("training (ALS)", o.validation_fraction > 0 ? 2 * o.iterations : o.iterations);
+  std::unique_ptr<Progress> head_progress;  // the BPR head's epochs, between the two ALS runs
   auto m = model::TrainModel(
       **catalog, static_cast<int32_t>(user_index.size()), interactions, o,
       [&](int it, int, double) { progress.Update(it); },
       [&](const model::EpochLog& l) {
+        if (std::string_view(l.phase) == "head") {
+          if (!head_progress) head_progress = std::make_unique<Progress>("training (BPR head)", l.iterations);
+          head_progress->Update(l.iteration);
+        } else if (head_progress && std::string_view(l.phase) == "final") {
+          head_progress->Finish();  // early stopping ends the head before its last epoch
+        }
         if (l.val_ndcg10 >= 0) {
           std::fprintf(stderr, "  %-10s iteration %2d/%d loss %.5f val ndcg@10 %.4f%s\n", l.phase, l.iteration,
                        l.iterations, l.loss, l.val_ndcg10, l.best ? " *" : "");
@@ -90,7 +112,10 @@ int TrainCommand(const std::vector<std::string>&) {
   if (!m.ok()) return std::fprintf(stderr, "training failed: %s\n", m.status().ToString().c_str()), 1;
   progress.Finish();
   m->version = model::NewModelVersion();
-  if (auto saved = model::SaveModel(layout.model(), *m, "ials"); !saved.ok()) {
+  if (head_progress) head_progress->Finish();
+  const std::string trainer = absl::StrCat("ials", m->kg_dim > 0 ? "+transe-" + m->kg_source : "",
+                                           m->metrics.count("head_bpr") ? "+bpr-head" : "");
+  if (auto saved = model::SaveModel(layout.model(), *m, trainer); !saved.ok()) {
     return std::fprintf(stderr, "saving the model failed: %s\n", saved.ToString().c_str()), 1;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -100,6 +125,10 @@ int TrainCommand(const std::vector<std::string>&) {
     std::printf("  validation (%.0f users): ndcg@10 %.4f, precision@5 %.4f after %.0f iterations; scales B %.2f C %.2f bias %.3f\n",
                 m->metrics["val_users"], m->metrics["val_ndcg@10"], m->metrics["val_precision@5"],
                 m->metrics["iterations"], m->metrics["scale_need"], m->metrics["scale_kg"], m->metrics["scale_bias"]);
+    if (m->metrics.count("head_bpr")) {
+      std::printf("  BPR head: %.0f epochs (best %.0f), early-stopping ndcg@10 %.4f -> %.4f\n", m->metrics["head_epochs"],
+                  m->metrics["head_best_epoch"], m->metrics["head_val_ndcg@10_start"], m->metrics["head_val_ndcg@10"]);
+    }
   }
   return 0;
 }
@@ -111,8 +140,13 @@ int ModelsCommand(const std::vector<std::string>&) {
   for (const auto& m : *models) {
     std::string metrics;
     for (const auto& [k, v] : m.metrics()) absl::StrAppendFormat(&metrics, " %s=%.4g", k, v);
-    std::printf("%s  dim=%d items=%lld trainer=%s%s\n", m.version().c_str(), m.dim(), static_cast<long long>(m.items()),
-                m.trainer().c_str(), metrics.c_str());
+    std::string kg = m.kg_dim() > 0 ? absl::StrFormat(" kg=%s/%s dim=%d epochs=%d entities=%lld", m.kg_source(),
+                                                      m.kg_method(), m.kg_dim(), m.kg_epochs(),
+                                                      static_cast<long long>(m.kg_entities()))
+                                    : std::string(" kg=none");
+    std::printf("%s  dim=%d items=%lld trainer=%s%s head=%s%s\n", m.version().c_str(), m.dim(),
+                static_cast<long long>(m.items()), m.trainer().c_str(), kg.c_str(),
+                m.head().empty() ? "fixed" : m.head().c_str(), metrics.c_str());
   }
   return 0;
 }
