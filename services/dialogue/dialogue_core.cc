@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,6 +25,14 @@ bool ValidUtf8(const std::string& s) {
     i += n + 1;
   }
   return true;
+}
+
+// At most `max` bytes, never cutting a UTF-8 sequence (proto strings must stay valid UTF-8).
+std::string TruncateUtf8(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end);
 }
 
 void AddUnique(google::protobuf::RepeatedField<int64_t>* f, int64_t v) {
@@ -109,6 +118,8 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
 
   v1::SessionState* state = session.mutable_state();
   StateChange change = ApplyUnderstanding(u, c, state);
+  // The last lines of the dialogue, for the LLM's prompts (this turn's reply is added at the end).
+  *state->add_recent_lines() = absl::StrCat("User: ", TruncateUtf8(req.text(), 300));
   RecordEvents(session, turn, v1::EVENT_TYPE_REJECT, change.rejected_items, deadline, &resp);
   RecordEvents(session, turn, v1::EVENT_TYPE_ACCEPT, change.accepted_items, deadline, &resp);
   RecordEvents(session, turn, v1::EVENT_TYPE_LIKE, change.liked_items, deadline, &resp);
@@ -122,8 +133,13 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
   } else if (u.intent == v1::INTENT_ASK_ABOUT_ITEM || u.intent == v1::INTENT_EXPLAIN) {
     int64_t id = ReferredItem(u, *state);
     int32_t row = id >= 0 ? c.RowOf(id) : -1;
+    if (row >= 0) state->set_focus_item_id(id);
+    auto genre = std::find_if(u.mentions.begin(), u.mentions.end(),
+                              [](const nlu::Mention& m) { return m.type == v1::ENTITY_TYPE_GENRE; });
     if (row < 0) {
       resp.set_text("Which movie do you mean? Name it, or say \"the first one\".");
+    } else if (u.intent == v1::INTENT_ASK_ABOUT_ITEM && u.attribute_asked == "genre" && genre != u.mentions.end()) {
+      resp.set_text(AnswerIsGenre(c, row, genre->entity_id));  // "is it scary?"
     } else if (u.intent == v1::INTENT_ASK_ABOUT_ITEM) {
       resp.set_text(AnswerAbout(c, row, u.attribute_asked.empty() ? "plot" : u.attribute_asked));
     } else {
@@ -133,7 +149,7 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
       // Explain against the state as it is now (this turn changed nothing that matters).
       RETURN_IF_ERROR(o_.sessions->Put(session));
       auto explained = ExplainItem(ereq, deadline);
-      resp.set_text(explained.ok() ? explained->text() : absl::StrCat("I recommended ", c.item(row).name(), " because it fits what you asked for."));
+      resp.set_text(explained.ok() ? explained->text() : WhyText(c, row, {}, true));
     }
   } else if (change.cleared) {
     resp.set_text("Sure, let's start over. What are you in the mood for?");
@@ -159,14 +175,19 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
       for (const auto& item : resp.items()) shown.push_back(item.item().id());
       RecordEvents(session, turn, v1::EVENT_TYPE_IMPRESSION, shown, deadline, &resp);
       if (resp.items_size() > 0) {
+        state->set_focus_item_id(resp.items(0).item().id());
         std::string intro = RecommendationIntro(c, *state, change, variant);
         resp.set_text(resp.text().empty() ? intro : absl::StrCat(resp.text(), " ", intro));
+        LlmReword(session, deadline, &resp);
       } else if (resp.text().empty()) {
         resp.set_text(absl::StrCat("I couldn't find any ", DescribeConstraints(c, state->constraints()),
                                    ". Could you loosen one of the wishes?"));
       }
     }
   }
+  auto* lines = state->mutable_recent_lines();
+  *lines->Add() = absl::StrCat("Assistant: ", TruncateUtf8(resp.text(), 300));
+  if (lines->size() > o_.recent_lines) lines->DeleteSubrange(0, lines->size() - o_.recent_lines);
   session.set_turns(turn);
   session.set_updated_ms(o_.clock->NowMs());
   RETURN_IF_ERROR(o_.sessions->Put(session));
@@ -331,8 +352,9 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
         auto reasons = ReasonsFor(c, state, r.row, r.breakdown, {});
         return !reasons.empty() && reasons[0].kind() == v1::REASON_KIND_KG_PATH;
       };
+      LlmRerank(session, history_likes, deadline, &ranked, resp);
       bool has_liked = std::any_of(kg.begin(), kg.end(), [](const v1::WeightedEntity& e) { return e.weight() >= 1.f; });
-      if (has_liked && static_cast<int>(ranked.size()) > k &&
+      if (has_liked && !resp->llm().reranked() && static_cast<int>(ranked.size()) > k &&
           std::none_of(ranked.begin(), ranked.begin() + k, is_kg)) {
         auto best_kg = std::find_if(ranked.begin() + k, ranked.end(), is_kg);
         if (best_kg != ranked.end()) ranked[k - 1] = *best_kg;
@@ -410,10 +432,80 @@ absl::StatusOr<v1::ExplainItemResponse> DialogueCore::ExplainItem(const v1::Expl
   v1::ExplainItemResponse resp;
   *resp.mutable_item() = ItemCard(c, row);
   for (auto& r : reasons) *resp.add_reasons() = r;
-  std::string sentence = ReasonSentence(reasons);
-  if (!sentence.empty()) sentence[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(sentence[0])));
-  resp.set_text(absl::StrCat("I suggested ", c.item(row).name(), " because it is ", sentence));
+  const auto& shown = state.shown_item_ids();
+  resp.set_text(WhyText(c, row, reasons, std::find(shown.begin(), shown.end(), req.item_id()) != shown.end()));
   return resp;
+}
+
+void DialogueCore::LlmRerank(const v1::Session& session, const std::vector<int64_t>& history_likes, Deadline deadline,
+                             std::vector<Ranked>* ranked, v1::ConverseResponse* resp) const {
+  if (o_.llm == nullptr || !o_.llm->rerank() || ranked->size() < 2) return;
+  const catalog::Catalog& c = *o_.catalog;
+  const v1::SessionState& state = session.state();
+  llm::RerankInput in;
+  std::vector<std::string> loved, disliked;
+  for (const auto& p : state.preferences()) {
+    (p.weight() > 0 ? loved : disliked).push_back(c.EntityName(p.entity_id()));
+  }
+  if (!loved.empty()) in.profile.push_back(absl::StrCat("Likes: ", absl::StrJoin(loved, ", ")));
+  if (!disliked.empty()) in.profile.push_back(absl::StrCat("Dislikes: ", absl::StrJoin(disliked, ", ")));
+  std::string wants = DescribeConstraints(c, state.constraints());
+  if (wants != "movies") in.profile.push_back(absl::StrCat("Asked for: ", wants));
+  std::vector<std::string> history;
+  for (size_t i = 0; i < history_likes.size() && i < 10; ++i) {
+    int32_t row = c.RowOf(history_likes[i]);
+    if (row >= 0) history.push_back(c.item(row).name());
+  }
+  if (!history.empty()) in.profile.push_back(absl::StrCat("Rated highly before: ", absl::StrJoin(history, ", ")));
+  in.recent_lines.assign(state.recent_lines().begin(), state.recent_lines().end());
+  for (const auto& r : *ranked) in.candidates.push_back(c.item(r.row).id());
+
+  auto start = std::chrono::steady_clock::now();
+  auto order = o_.llm->Rerank(in, deadline);
+  auto* use = resp->mutable_llm();
+  use->set_latency_ms(use->latency_ms() +
+                      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+  if (!order.ok()) {
+    use->set_fallback(Degradation("rerank", order.status()));
+    return;
+  }
+  absl::flat_hash_map<int64_t, Ranked> by_id;
+  for (const auto& r : *ranked) by_id.emplace(c.item(r.row).id(), r);
+  std::vector<Ranked> reordered;
+  for (int64_t id : *order) {
+    if (auto it = by_id.find(id); it != by_id.end()) reordered.push_back(it->second);
+  }
+  *ranked = std::move(reordered);
+  use->set_used(true);
+  use->set_reranked(true);
+}
+
+void DialogueCore::LlmReword(const v1::Session& session, Deadline deadline, v1::ConverseResponse* resp) const {
+  if (o_.llm == nullptr || !o_.llm->reword() || resp->items_size() == 0) return;
+  llm::RewordInput in;
+  in.text = resp->text();
+  for (const auto& item : resp->items()) {
+    in.items.push_back(item.item().id());
+    in.reasons.push_back(item.reason());
+  }
+  for (const auto& p : session.state().preferences()) {
+    int64_t id = catalog::ItemIdFromEntity(p.entity_id());
+    if (id >= 0) in.also_allowed.push_back(id);
+  }
+  in.recent_lines.assign(session.state().recent_lines().begin(), session.state().recent_lines().end());
+  auto start = std::chrono::steady_clock::now();
+  auto text = o_.llm->Reword(in, deadline);
+  auto* use = resp->mutable_llm();
+  use->set_latency_ms(use->latency_ms() +
+                      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+  if (!text.ok()) {
+    std::string reason = Degradation("reword", text.status());
+    use->set_fallback(use->fallback().empty() ? reason : absl::StrCat(use->fallback(), "; ", reason));
+    return;
+  }
+  resp->set_text(*text);
+  use->set_used(true);
+  use->set_reworded(true);
 }
 
 }  // namespace chatrec::dialogue
