@@ -146,6 +146,11 @@ DialogueAct ClassifyAct(std::string_view text, const std::vector<Token>& t, cons
       return chatrec::v1::INTENT_ASK_ABOUT_ITEM;
     }
     act.attribute_asked.clear();
+    if (!entities && t.size() <= 8 &&
+        HasAny(t, {"how are you", "how are u", "how r u", "hows it going", "how is it going", "how do you do",
+                   "nice to meet you", "good to meet you", "whats up", "how have you been", "hows your day"})) {
+      return chatrec::v1::INTENT_GREETING;  // small talk
+    }
     if (HasAny(t, {"ill watch", "i will watch", "ill take", "i will take", "ill go with", "i will go with",
                    "lets go with", "ill have", "i choose", "ill choose", "i pick", "ill pick", "sounds good",
                    "sounds great", "sounds perfect", "sounds interesting", "that works", "ill check it out",

@@ -160,6 +160,16 @@ TEST_F(ConversationTest, SmallTalkGetsAGreetingAndOneQuestion) {
   EXPECT_EQ(r.items_size(), 0);
 }
 
+TEST_F(ConversationTest, SmallTalkIsAnsweredAndLeadsToTheSearch) {
+  auto r = Say("how are you?");
+  EXPECT_EQ(r.understanding().intent(), v1::INTENT_GREETING);
+  EXPECT_THAT(r.text(), HasSubstr("doing well"));
+  EXPECT_FALSE(r.question().attribute().empty());
+  auto r2 = Say("a comedy please");
+  EXPECT_GT(r2.items_size(), 0);
+  EXPECT_TRUE(r2.question().attribute().empty());
+}
+
 TEST_F(ConversationTest, ClarifyingQuestionIsNeverRepeated) {
   std::vector<std::string> asked;
   for (const char* text : {"hi", "hey", "hello", "good morning"}) {

@@ -59,6 +59,20 @@ std::string Degradation(const char* what, const absl::Status& s) {
   return absl::StrCat(what, ": ", absl::StatusCodeToString(s.code()), ": ", s.message());
 }
 
+// The opening of a reply to a greeting or small talk ("how are you?" gets an answer, not just "Hi!").
+std::string SmallTalkReply(const std::string& text) {
+  std::string lower(text.size(), ' ');
+  std::transform(text.begin(), text.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower.find("how are") != std::string::npos || lower.find("how r u") != std::string::npos ||
+      lower.find("going") != std::string::npos || lower.find("how have you") != std::string::npos) {
+    return "Hi! I'm doing well, thanks for asking. ";
+  }
+  if (lower.find("nice to meet") != std::string::npos || lower.find("good to meet") != std::string::npos) {
+    return "Nice to meet you too! ";
+  }
+  return "Hi! ";
+}
+
 bool IsPersonOrItem(const std::string& id) { return id.rfind("person:", 0) == 0 || id.rfind("item:", 0) == 0; }
 
 }  // namespace
@@ -163,7 +177,7 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
     if (q) {
       *resp.mutable_question() = *q;
       *state->add_asked_attributes() = q->attribute();
-      resp.set_text(u.intent == v1::INTENT_GREETING ? absl::StrCat("Hi! ", q->text()) : q->text());
+      resp.set_text(u.intent == v1::INTENT_GREETING ? absl::StrCat(SmallTalkReply(req.text()), q->text()) : q->text());
     } else {
       Recommend(&session, change, k, deadline, &resp);
       state->clear_last_item_ids();
