@@ -43,6 +43,12 @@ std::string PathPhrase(const std::string& relation, const std::string& who, cons
   return absl::StrCat("linked to ", liked, " through ", who);
 }
 
+// "a comedy", "an action film": the indefinite article for a word.
+std::string WithArticle(const std::string& words) {
+  bool vowel = !words.empty() && std::string("aeiouAEIOU").find(words[0]) != std::string::npos;
+  return absl::StrCat(vowel ? "an " : "a ", words);
+}
+
 // "comedy / romance / war", or "" when the KG has no genre for the item.
 std::string GenreWords(const catalog::Catalog& c, const catalog::ItemRecord& item) {
   std::vector<std::string> genres;
@@ -251,7 +257,7 @@ std::string AnswerAbout(const catalog::Catalog& c, int32_t row, const std::strin
   if (attribute == "genre" || attribute == "scary" || attribute == "funny") {
     std::string genres = GenreWords(c, item);
     return genres.empty() ? absl::StrCat("I don't know what kind of film ", name, " is.")
-                          : absl::StrCat(name, " is a ", genres, ".");
+                          : absl::StrCat(name, " is ", WithArticle(genres), ".");
   }
   // Plot: the abstract's first two sentences.
   std::string a = StripHatnote(item.abstract(), name);
@@ -262,7 +268,7 @@ std::string AnswerAbout(const catalog::Catalog& c, int32_t row, const std::strin
   }
   std::string genres = GenreWords(c, item);
   return genres.empty() ? absl::StrCat("I don't have a summary of ", name, ".")
-                        : absl::StrCat("I don't have a summary of ", name, ", but it is a ", genres, ".");
+                        : absl::StrCat("I don't have a summary of ", name, ", but it is ", WithArticle(genres), ".");
 }
 
 std::string AnswerIsGenre(const catalog::Catalog& c, int32_t row, const std::string& genre_id) {
@@ -270,10 +276,10 @@ std::string AnswerIsGenre(const catalog::Catalog& c, int32_t row, const std::str
   const std::string asked = Lower(c.EntityName(genre_id));
   std::string genres = GenreWords(c, item);
   if (genres.empty()) {
-    return absl::StrCat("I don't know whether ", item.name(), " is a ", asked, " film: I have no genre for it.");
+    return absl::StrCat("I don't know whether ", item.name(), " is ", WithArticle(asked), " film: I have no genre for it.");
   }
-  if (c.HasEntity(row, genre_id)) return absl::StrCat("Yes, ", item.name(), " is a ", genres, " film.");
-  return absl::StrCat("No, ", item.name(), " is not a ", asked, " film; it is a ", genres, ".");
+  if (c.HasEntity(row, genre_id)) return absl::StrCat("Yes, ", item.name(), " is ", WithArticle(genres), " film.");
+  return absl::StrCat("No, ", item.name(), " is not ", WithArticle(asked), " film; it is ", WithArticle(genres), ".");
 }
 
 std::string WhyText(const catalog::Catalog& c, int32_t row, const std::vector<v1::Reason>& reasons, bool recommended) {
