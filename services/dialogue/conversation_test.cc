@@ -96,6 +96,16 @@ TEST_F(ConversationTest, AcceptTakesTheItemInFocus) {
   }
 }
 
+TEST_F(ConversationTest, ItemsShownByAHumanRecommenderTakeTheFocus) {
+  Say("I loved Laugh Two");  // the focus is on Laugh Two now
+  ASSERT_TRUE(core_->NoteShown(session_, {7, 8}).ok());
+  Say("seen it");
+  ASSERT_EQ(feedback_.Count(v1::EVENT_TYPE_REJECT), 1);
+  for (const auto& e : feedback_.events) {
+    if (e.type() == v1::EVENT_TYPE_REJECT) EXPECT_EQ(e.item_id(), 7);
+  }
+}
+
 TEST_F(ConversationTest, ItRefersToTheItemInFocus) {
   auto r1 = Say("a horror film from the 90s");
   ASSERT_EQ(r1.items_size(), 3);

@@ -227,6 +227,8 @@ absl::Status DialogueCore::NoteShown(const std::string& session_id, const std::v
     state->add_last_item_ids(id);
     AddUnique(state->mutable_shown_item_ids(), id);
   }
+  // As after our own recommendation: "it" is now the first of the items shown.
+  if (state->last_item_ids_size() > 0) state->set_focus_item_id(state->last_item_ids(0));
   return o_.sessions->Put(session);
 }
 
