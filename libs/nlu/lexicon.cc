@@ -18,7 +18,7 @@ bool IsTitleCue(std::string_view w) {
   static const auto* cues = new absl::flat_hash_set<std::string>{
       "seen",  "saw",   "watched", "watching", "watch",  "rewatch",  "rewatched", "loved", "love",
       "loves", "liked", "like",    "likes",    "enjoyed", "enjoy",   "hated",     "hate",  "disliked",
-      "adored", "about", "than",   "as",       "recommended"};
+      "adored", "about", "than",   "as",       "recommended", "see", "movie", "film", "called", "titled"};
   return cues->contains(Av(w));
 }
 
@@ -162,6 +162,10 @@ void Lexicon::Evaluate(std::string_view text, const std::vector<Token>& tokens, 
   bool whole_input = first == 0 && last == tokens.size();
   ev.capitalized = caps_informative && capitalized == content &&
                    (!tokens[first].sentence_start || content >= 2 || whole_input);
+  // One everyday word shouted ("Dunkirk was AWESOME!", "I LOVE it") is emphasis, not a title.
+  if (last - first == 1 && tokens[first].all_caps && tokens[first].norm.size() > 1 && IsCommon(tokens[first].norm)) {
+    ev.capitalized = false;
+  }
   size_t before = first;
   if (before >= 2 && IsMinorWord(tokens[before - 1].norm)) --before;  // "seen the ..."
   ev.cue = before >= 1 && IsTitleCue(tokens[before - 1].norm);
