@@ -15,7 +15,11 @@
 #                 CHATREC_MAX_MESSAGE_BYTES → --max_message_bytes
 #   dialogue      CHATREC_FEEDBACK_ADDR → --feedback, CHATREC_RETRIEVAL_ADDR → --retrieval,
 #                 CHATREC_SCORING_ADDR → --scoring, CHATREC_SESSION_TTL_SECONDS → --session_ttl_seconds,
-#                 CHATREC_WORKERS → --workers, CHATREC_CANDIDATES → --candidates
+#                 CHATREC_WORKERS → --workers, CHATREC_CANDIDATES → --candidates,
+#                 CHATREC_LLM_ENDPOINT → --llm_endpoint, CHATREC_LLM_MODEL → --llm_model,
+#                 CHATREC_LLM_TIMEOUT_MS → --llm_timeout_ms, CHATREC_LLM_API_KEY_ENV → --llm_api_key_env,
+#                 CHATREC_LLM_RERANK → --llm_rerank, CHATREC_LLM_REWORD → --llm_reword,
+#                 CHATREC_LLM_TEMPERATURE → --llm_temperature, CHATREC_LLM_MAX_TOKENS → --llm_max_tokens
 #   retrieval, scoring, feedback   CHATREC_MODEL_POLL_MS → --model_poll_ms
 #   retrieval     CHATREC_FEEDBACK_ADDR → --feedback (trending and co-occurrence sources)
 #   feedback      CHATREC_SYNC → --sync
@@ -47,6 +51,14 @@ run_service() {
       flag session_ttl_seconds "${CHATREC_SESSION_TTL_SECONDS:-}"
       flag workers "${CHATREC_WORKERS:-}"
       flag candidates "${CHATREC_CANDIDATES:-}"
+      flag llm_endpoint "${CHATREC_LLM_ENDPOINT:-}"
+      flag llm_model "${CHATREC_LLM_MODEL:-}"
+      flag llm_timeout_ms "${CHATREC_LLM_TIMEOUT_MS:-}"
+      flag llm_api_key_env "${CHATREC_LLM_API_KEY_ENV:-}"
+      flag llm_rerank "${CHATREC_LLM_RERANK:-}"
+      flag llm_reword "${CHATREC_LLM_REWORD:-}"
+      flag llm_temperature "${CHATREC_LLM_TEMPERATURE:-}"
+      flag llm_max_tokens "${CHATREC_LLM_MAX_TOKENS:-}"
       ;;
     feedback)
       flag model_poll_ms "${CHATREC_MODEL_POLL_MS:-}"
@@ -129,7 +141,7 @@ case "$command" in
     esac
     ;;
   help | --help)
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *) exec "$command" "$@" ;;
 esac

@@ -1,5 +1,6 @@
 #include "libs/catalog/redial.h"
 
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -133,6 +134,21 @@ absl::StatusOr<RedialData> LoadRedial(const std::string& redial_dir, const std::
       std::string conv = d.contains("conversationId") ? d["conversationId"].dump() : "";
       if (conv.empty() || !seen_dialogues.insert(conv).second) continue;  // the two splits overlap
       ++data.dialogues;
+      if (d.contains("messages") && d["messages"].is_array()) {
+        for (const auto& m : d["messages"]) {
+          if (!m.is_object() || !m.contains("text") || !m["text"].is_string()) continue;
+          const std::string& text = m["text"].get_ref<const std::string&>();
+          for (size_t at = text.find('@'); at != std::string::npos; at = text.find('@', at + 1)) {
+            size_t end = at + 1;
+            while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+            int64_t id;
+            if (end > at + 1 && ParseId(text.substr(at + 1, end - at - 1), &id) && index.contains(id)) {
+              auto& item = data.catalog.items[index[id]];
+              item.set_dialogue_mentions(item.dialogue_mentions() + 1);
+            }
+          }
+        }
+      }
       const char* answers = d.contains("initiatorQuestions") && d["initiatorQuestions"].is_object() &&
                                     !d["initiatorQuestions"].empty()
                                 ? "initiatorQuestions"

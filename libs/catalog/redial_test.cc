@@ -48,5 +48,22 @@ TEST(RedialTest, LoadsMoviesMetadataAndSeekerAnswersOncePerDialogue) {
   fs::remove_all(dir);
 }
 
+TEST(RedialTest, TrainingDialoguesCountEachItemsMentionsOnce) {
+  fs::path dir = fs::temp_directory_path() / ("redial_mentions_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "movies_with_mentions.csv") << "movieId,movieName,nbMentions\n1,It (1990),10\n2,It (2017),3\n";
+  const std::string dialogue =
+      R"J({"conversationId": "8", "messages": [{"text": "have you seen @2 ? or @2"}, {"text": "yes, and @1"},)J"
+      R"J( {"text": "mail me @ home, @99 is unknown"}, {"text": 5}]})J";
+  std::ofstream(dir / "a.jsonl") << dialogue << "\n";
+  std::ofstream(dir / "b.jsonl") << dialogue << "\n";  // the same dialogue in the other split counts once
+  auto data = LoadRedial(dir, "", {(dir / "a.jsonl").string(), (dir / "b.jsonl").string()});
+  ASSERT_TRUE(data.ok()) << data.status();
+  ASSERT_EQ(data->catalog.items.size(), 2u);
+  EXPECT_EQ(data->catalog.items[0].dialogue_mentions(), 1);
+  EXPECT_EQ(data->catalog.items[1].dialogue_mentions(), 2);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace chatrec::catalog

@@ -43,6 +43,19 @@ std::string PathPhrase(const std::string& relation, const std::string& who, cons
   return absl::StrCat("linked to ", liked, " through ", who);
 }
 
+// "a comedy", "an action film": the indefinite article for a word.
+std::string WithArticle(const std::string& words) {
+  bool vowel = !words.empty() && std::string("aeiouAEIOU").find(words[0]) != std::string::npos;
+  return absl::StrCat(vowel ? "an " : "a ", words);
+}
+
+// "comedy / romance / war", or "" when the KG has no genre for the item.
+std::string GenreWords(const catalog::Catalog& c, const catalog::ItemRecord& item) {
+  std::vector<std::string> genres;
+  for (const auto& g : FactEntities(item, "genre", 5)) genres.push_back(Lower(c.EntityName(g)));
+  return absl::StrJoin(genres, " / ");
+}
+
 }  // namespace
 
 v1::Item ItemCard(const catalog::Catalog& c, int32_t row) {
@@ -242,18 +255,71 @@ std::string AnswerAbout(const catalog::Catalog& c, int32_t row, const std::strin
     return item.year() ? absl::StrCat(name, " came out in ", item.year(), ".") : absl::StrCat("I don't know when ", name, " came out.");
   }
   if (attribute == "genre" || attribute == "scary" || attribute == "funny") {
-    std::vector<std::string> genres;
-    for (const auto& g : FactEntities(item, "genre", 5)) genres.push_back(Lower(c.EntityName(g)));
-    return absl::StrCat(name, " is ", genres.empty() ? "hard to classify" : absl::StrCat("a ", absl::StrJoin(genres, " / ")), ".");
+    std::string genres = GenreWords(c, item);
+    return genres.empty() ? absl::StrCat("I don't know what kind of film ", name, " is.")
+                          : absl::StrCat(name, " is ", WithArticle(genres), ".");
   }
   // Plot: the abstract's first two sentences.
-  if (!item.abstract().empty()) {
-    const std::string& a = item.abstract();
+  std::string a = StripHatnote(item.abstract(), name);
+  if (!a.empty()) {
     size_t end = a.find(". ");
     if (end != std::string::npos) end = a.find(". ", end + 2);
     return end == std::string::npos ? a : a.substr(0, end + 1);
   }
-  return absl::StrCat("I don't have a summary of ", name, ", but it is ", AnswerAbout(c, row, "genre").substr(name.size() + 4));
+  std::string genres = GenreWords(c, item);
+  return genres.empty() ? absl::StrCat("I don't have a summary of ", name, ".")
+                        : absl::StrCat("I don't have a summary of ", name, ", but it is ", WithArticle(genres), ".");
+}
+
+std::string AnswerIsGenre(const catalog::Catalog& c, int32_t row, const std::string& genre_id) {
+  const auto& item = c.item(row);
+  const std::string asked = Lower(c.EntityName(genre_id));
+  std::string genres = GenreWords(c, item);
+  if (genres.empty()) {
+    return absl::StrCat("I don't know whether ", item.name(), " is ", WithArticle(asked), " film: I have no genre for it.");
+  }
+  if (c.HasEntity(row, genre_id)) return absl::StrCat("Yes, ", item.name(), " is ", WithArticle(genres), " film.");
+  return absl::StrCat("No, ", item.name(), " is not ", WithArticle(asked), " film; it is ", WithArticle(genres), ".");
+}
+
+std::string WhyText(const catalog::Catalog& c, int32_t row, const std::vector<v1::Reason>& reasons, bool recommended) {
+  const std::string& name = c.item(row).name();
+  std::string sentence = ReasonSentence(reasons);
+  if (!sentence.empty() && sentence.back() == '.') sentence.pop_back();
+  std::string lead = recommended ? absl::StrCat("I suggested ", name, " because ") : absl::StrCat(name, " would fit because ");
+  if (sentence.empty()) return absl::StrCat(lead, "it fits what you asked for.");
+  sentence[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(sentence[0])));
+  // Reasons read either as a description ("a 1994 comedy", "directed by X") or as a clause ("it fits ...").
+  bool clause = sentence.rfind("it ", 0) == 0;
+  return absl::StrCat(lead, clause ? "" : "it is ", sentence, ".");
+}
+
+std::string StripHatnote(const std::string& abstract, const std::string& name) {
+  std::string_view a = abstract;
+  while (!a.empty() && a.front() == ' ') a.remove_prefix(1);
+  auto is_hatnote = [](std::string_view s) {
+    return s.find("see ") != std::string_view::npos || s.find("redirects here") != std::string_view::npos ||
+           s.find("article is about") != std::string_view::npos || s.find("confused with") != std::string_view::npos;
+  };
+  if (!a.empty() && a.front() == '(') {
+    int depth = 0;
+    size_t i = 0;
+    for (; i < a.size(); ++i) {
+      if (a[i] == '(') ++depth;
+      if (a[i] == ')' && --depth == 0) break;
+    }
+    if (i < a.size() && is_hatnote(a.substr(0, i))) {
+      a.remove_prefix(i + 1);
+      while (!a.empty() && a.front() == ' ') a.remove_prefix(1);
+    }
+  } else if (a.rfind("For ", 0) == 0 || a.rfind("This article", 0) == 0) {
+    // Unbracketed: skip to where the article proper starts with the film's name.
+    // The last mention of the name before the first " is a" ("... see The Leading Man (comics) The Leading Man is a").
+    size_t is_a = a.find(" is a");
+    size_t start = name.empty() || is_a == std::string_view::npos ? std::string_view::npos : a.rfind(name, is_a);
+    if (start != std::string_view::npos && is_hatnote(a.substr(0, start))) a.remove_prefix(start);
+  }
+  return std::string(a);
 }
 
 }  // namespace chatrec::dialogue

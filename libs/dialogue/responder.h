@@ -31,6 +31,19 @@ std::string RecommendationIntro(const catalog::Catalog& catalog, const v1::Sessi
 // Answers "who directed it?", "what is it about?" etc. from the KG.
 std::string AnswerAbout(const catalog::Catalog& catalog, int32_t row, const std::string& attribute);
 
+// "Is it scary?" (genre_id "genre:horror"): yes or no from the item's genres in the KG,
+// and that it is not known when the KG has no genre for it.
+std::string AnswerIsGenre(const catalog::Catalog& catalog, int32_t row, const std::string& genre_id);
+
+// "Why that one?": the reasons as one sentence about the item. `recommended`: whether
+// the system suggested it (else it says why it would fit).
+std::string WhyText(const catalog::Catalog& catalog, int32_t row, const std::vector<v1::Reason>& reasons,
+                    bool recommended);
+
+// An abstract without a leading Wikipedia hatnote ("(This article is about the 1989 film.
+// For other uses, see ...)", "For the song, see ...").
+std::string StripHatnote(const std::string& abstract, const std::string& name);
+
 // "comedy", "1990s", "Tom Hanks": what the constraints ask for, in words.
 std::string DescribeConstraints(const catalog::Catalog& catalog, const v1::Filters& constraints);
 

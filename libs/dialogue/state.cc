@@ -45,6 +45,7 @@ int64_t ReferredItem(const nlu::Understanding& u, const v1::SessionState& state)
     if (id >= 0) return id;
   }
   if (u.ordinal >= 0) return u.ordinal < state.last_item_ids_size() ? state.last_item_ids(u.ordinal) : -1;
+  if (state.focus_item_id() > 0) return state.focus_item_id();
   return state.last_item_ids_size() > 0 ? state.last_item_ids(0) : -1;
 }
 
@@ -141,6 +142,19 @@ StateChange ApplyUnderstanding(const nlu::Understanding& u, const catalog::Catal
       (positive ? change.liked_items : change.disliked_items).push_back(id);
     }
   }
+  // The item the conversation is about from now on: the one title named, or the one picked by ordinal.
+  int64_t focus = -1;
+  int items_named = 0;
+  for (const auto& m : u.mentions) {
+    int64_t id = catalog::ItemIdFromEntity(m.entity_id);
+    if (id >= 0 && catalog.RowOf(id) >= 0) {
+      focus = id;
+      ++items_named;
+    }
+  }
+  if (items_named != 1) focus = -1;
+  if (items_named == 0 && u.ordinal >= 0 && u.ordinal < state->last_item_ids_size()) focus = state->last_item_ids(u.ordinal);
+  if (focus > 0) state->set_focus_item_id(focus);
   return change;
 }
 

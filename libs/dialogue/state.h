@@ -23,12 +23,14 @@ struct StateChange {
   bool wants_new_items = false;             // "another", "something else": skip what was shown
 };
 
-// The item a turn refers to: the mentioned title, else "the second one", else the
-// first item of the last recommendation. -1 if none.
+// The item a turn refers to: the mentioned title, else "the second one", else the item
+// in focus (the one last named, picked or asked about), else the first item of the
+// last recommendation. -1 if none.
 int64_t ReferredItem(const nlu::Understanding& u, const v1::SessionState& state);
 
 // Applies hard constraints (genres, people, years), preferences (liked or disliked
-// titles and entities), rejections and acceptances.
+// titles and entities), rejections and acceptances, and moves the focus to the one
+// title named or picked by ordinal.
 StateChange ApplyUnderstanding(const nlu::Understanding& u, const catalog::Catalog& catalog, v1::SessionState* state);
 
 // Adds or replaces an entity's weight in the preferences.

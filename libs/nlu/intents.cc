@@ -117,9 +117,23 @@ std::string AskedAttribute(std::string_view text, const std::vector<Token>& t, b
 
 }  // namespace
 
-DialogueAct ClassifyAct(std::string_view text, const std::vector<Token>& t, const std::vector<Candidate>& chosen,
+DialogueAct ClassifyAct(std::string_view text, const std::vector<Token>& all, const std::vector<Candidate>& chosen,
                         chatrec::v1::Polarity polarity) {
   DialogueAct act;
+  // Cue words inside a title are not cues: "is Toy Story scary?" asks about the genre, not the story, and
+  // "Why Do Fools Fall in Love" or "Air Force One" ask for no explanation or ordinal.
+  std::vector<bool> in_title(all.size(), false);
+  for (const auto& c : chosen) {
+    bool item = std::any_of(c.mentions.begin(), c.mentions.end(),
+                            [](const Mention& m) { return m.type == chatrec::v1::ENTITY_TYPE_ITEM; });
+    for (size_t i = c.first; item && i < c.last && i < all.size(); ++i) in_title[i] = true;
+  }
+  std::vector<Token> outside;
+  outside.reserve(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!in_title[i]) outside.push_back(all[i]);
+  }
+  const std::vector<Token>& t = outside;
   bool entities = false, items = false, genres = false, any = !chosen.empty();
   for (const auto& c : chosen) {
     for (const auto& m : c.mentions) {
@@ -130,7 +144,7 @@ DialogueAct ClassifyAct(std::string_view text, const std::vector<Token>& t, cons
   }
   act.ordinal = FindOrdinal(t);
   act.refers_to_last = !items && act.ordinal < 0 && RefersToLast(t);
-  const bool short_text = t.size() <= 4;
+  const bool short_text = all.size() <= 4;
 
   auto decide = [&]() -> Intent {
     if (HasAny(t, {"start over", "start again", "start from scratch", "from scratch", "reset", "restart",
@@ -146,6 +160,11 @@ DialogueAct ClassifyAct(std::string_view text, const std::vector<Token>& t, cons
       return chatrec::v1::INTENT_ASK_ABOUT_ITEM;
     }
     act.attribute_asked.clear();
+    if (!entities && t.size() <= 8 &&
+        HasAny(t, {"how are you", "how are u", "how r u", "hows it going", "how is it going", "how do you do",
+                   "nice to meet you", "good to meet you", "whats up", "how have you been", "hows your day"})) {
+      return chatrec::v1::INTENT_GREETING;  // small talk
+    }
     if (HasAny(t, {"ill watch", "i will watch", "ill take", "i will take", "ill go with", "i will go with",
                    "lets go with", "ill have", "i choose", "ill choose", "i pick", "ill pick", "sounds good",
                    "sounds great", "sounds perfect", "sounds interesting", "that works", "ill check it out",

@@ -18,7 +18,7 @@ bool IsTitleCue(std::string_view w) {
   static const auto* cues = new absl::flat_hash_set<std::string>{
       "seen",  "saw",   "watched", "watching", "watch",  "rewatch",  "rewatched", "loved", "love",
       "loves", "liked", "like",    "likes",    "enjoyed", "enjoy",   "hated",     "hate",  "disliked",
-      "adored", "about", "than",   "as",       "recommended"};
+      "adored", "about", "than",   "as",       "recommended", "see", "movie", "film", "called", "titled"};
   return cues->contains(Av(w));
 }
 
@@ -38,7 +38,26 @@ int ParseYear(const Token& t) {
 
 struct Evidence {
   bool quoted = false, capitalized = false, cue = false;
+  bool called_a_film = false;  // "Juno is a great one", "Elf was a funny movie"
 };
+
+// A capitalised span followed by "is/was ... movie/film/one" within a few words: the span names a film
+// even at the start of a sentence. Pronouns ("It is a great movie") are not names.
+bool CalledAFilm(const std::vector<Token>& tokens, size_t first, size_t last) {
+  if (!tokens[first].capitalized || last >= tokens.size() || tokens[last].clause_break_before) return false;
+  if (last - first == 1) {
+    static const auto* pronouns = new absl::flat_hash_set<std::string>{"it", "this", "that", "he", "she", "they", "there"};
+    if (pronouns->contains(Av(tokens[first].norm))) return false;
+  }
+  if (tokens[last].norm != "is" && tokens[last].norm != "was") return false;
+  static const auto* nouns = new absl::flat_hash_set<std::string>{
+      "movie", "film", "one", "classic", "favorite", "favourite", "flick", "movies", "films"};
+  for (size_t i = last + 1; i < tokens.size() && i <= last + 5; ++i) {
+    if (tokens[i].clause_break_before) break;
+    if (nouns->contains(Av(tokens[i].norm))) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -143,9 +162,15 @@ void Lexicon::Evaluate(std::string_view text, const std::vector<Token>& tokens, 
   bool whole_input = first == 0 && last == tokens.size();
   ev.capitalized = caps_informative && capitalized == content &&
                    (!tokens[first].sentence_start || content >= 2 || whole_input);
+  // One everyday word shouted ("Dunkirk was AWESOME!", "I LOVE it") is emphasis, not a title.
+  if (last - first == 1 && tokens[first].all_caps && tokens[first].norm.size() > 1 && IsCommon(tokens[first].norm)) {
+    ev.capitalized = false;
+  }
   size_t before = first;
   if (before >= 2 && IsMinorWord(tokens[before - 1].norm)) --before;  // "seen the ..."
   ev.cue = before >= 1 && IsTitleCue(tokens[before - 1].norm);
+  ev.called_a_film = CalledAFilm(tokens, first, last);
+  ev.cue = ev.cue || ev.called_a_film;
   int year_after = last < tokens.size() ? ParseYear(tokens[last]) : 0;
 
   Candidate genres;
@@ -177,7 +202,7 @@ void Lexicon::Evaluate(std::string_view text, const std::vector<Token>& tokens, 
         if (!ev.quoted && !year && entry.kind != Kind::kHeadWord) conf *= 0.85f;
         break;
       case Need::kStrong:
-        if (!(ev.quoted || year || ev.capitalized)) continue;
+        if (!(ev.quoted || year || ev.capitalized || ev.called_a_film)) continue;
         if (!ev.quoted && !year) conf *= 0.85f;
         break;
       case Need::kQuotes:

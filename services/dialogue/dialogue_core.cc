@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -26,6 +27,14 @@ bool ValidUtf8(const std::string& s) {
   return true;
 }
 
+// At most `max` bytes, never cutting a UTF-8 sequence (proto strings must stay valid UTF-8).
+std::string TruncateUtf8(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end);
+}
+
 void AddUnique(google::protobuf::RepeatedField<int64_t>* f, int64_t v) {
   if (std::find(f->begin(), f->end(), v) == f->end()) f->Add(v);
 }
@@ -48,6 +57,20 @@ v1::Mention ToProto(const nlu::Mention& m, const catalog::Catalog& c) {
 
 std::string Degradation(const char* what, const absl::Status& s) {
   return absl::StrCat(what, ": ", absl::StatusCodeToString(s.code()), ": ", s.message());
+}
+
+// The opening of a reply to a greeting or small talk ("how are you?" gets an answer, not just "Hi!").
+std::string SmallTalkReply(const std::string& text) {
+  std::string lower(text.size(), ' ');
+  std::transform(text.begin(), text.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower.find("how are") != std::string::npos || lower.find("how r u") != std::string::npos ||
+      lower.find("going") != std::string::npos || lower.find("how have you") != std::string::npos) {
+    return "Hi! I'm doing well, thanks for asking. ";
+  }
+  if (lower.find("nice to meet") != std::string::npos || lower.find("good to meet") != std::string::npos) {
+    return "Nice to meet you too! ";
+  }
+  return "Hi! ";
 }
 
 bool IsPersonOrItem(const std::string& id) { return id.rfind("person:", 0) == 0 || id.rfind("item:", 0) == 0; }
@@ -109,6 +132,8 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
 
   v1::SessionState* state = session.mutable_state();
   StateChange change = ApplyUnderstanding(u, c, state);
+  // The last lines of the dialogue, for the LLM's prompts (this turn's reply is added at the end).
+  *state->add_recent_lines() = absl::StrCat("User: ", TruncateUtf8(req.text(), 300));
   RecordEvents(session, turn, v1::EVENT_TYPE_REJECT, change.rejected_items, deadline, &resp);
   RecordEvents(session, turn, v1::EVENT_TYPE_ACCEPT, change.accepted_items, deadline, &resp);
   RecordEvents(session, turn, v1::EVENT_TYPE_LIKE, change.liked_items, deadline, &resp);
@@ -122,8 +147,13 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
   } else if (u.intent == v1::INTENT_ASK_ABOUT_ITEM || u.intent == v1::INTENT_EXPLAIN) {
     int64_t id = ReferredItem(u, *state);
     int32_t row = id >= 0 ? c.RowOf(id) : -1;
+    if (row >= 0) state->set_focus_item_id(id);
+    auto genre = std::find_if(u.mentions.begin(), u.mentions.end(),
+                              [](const nlu::Mention& m) { return m.type == v1::ENTITY_TYPE_GENRE; });
     if (row < 0) {
       resp.set_text("Which movie do you mean? Name it, or say \"the first one\".");
+    } else if (u.intent == v1::INTENT_ASK_ABOUT_ITEM && u.attribute_asked == "genre" && genre != u.mentions.end()) {
+      resp.set_text(AnswerIsGenre(c, row, genre->entity_id));  // "is it scary?"
     } else if (u.intent == v1::INTENT_ASK_ABOUT_ITEM) {
       resp.set_text(AnswerAbout(c, row, u.attribute_asked.empty() ? "plot" : u.attribute_asked));
     } else {
@@ -133,7 +163,7 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
       // Explain against the state as it is now (this turn changed nothing that matters).
       RETURN_IF_ERROR(o_.sessions->Put(session));
       auto explained = ExplainItem(ereq, deadline);
-      resp.set_text(explained.ok() ? explained->text() : absl::StrCat("I recommended ", c.item(row).name(), " because it fits what you asked for."));
+      resp.set_text(explained.ok() ? explained->text() : WhyText(c, row, {}, true));
     }
   } else if (change.cleared) {
     resp.set_text("Sure, let's start over. What are you in the mood for?");
@@ -147,7 +177,7 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
     if (q) {
       *resp.mutable_question() = *q;
       *state->add_asked_attributes() = q->attribute();
-      resp.set_text(u.intent == v1::INTENT_GREETING ? absl::StrCat("Hi! ", q->text()) : q->text());
+      resp.set_text(u.intent == v1::INTENT_GREETING ? absl::StrCat(SmallTalkReply(req.text()), q->text()) : q->text());
     } else {
       Recommend(&session, change, k, deadline, &resp);
       state->clear_last_item_ids();
@@ -159,14 +189,19 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
       for (const auto& item : resp.items()) shown.push_back(item.item().id());
       RecordEvents(session, turn, v1::EVENT_TYPE_IMPRESSION, shown, deadline, &resp);
       if (resp.items_size() > 0) {
+        state->set_focus_item_id(resp.items(0).item().id());
         std::string intro = RecommendationIntro(c, *state, change, variant);
         resp.set_text(resp.text().empty() ? intro : absl::StrCat(resp.text(), " ", intro));
+        LlmReword(session, deadline, &resp);
       } else if (resp.text().empty()) {
         resp.set_text(absl::StrCat("I couldn't find any ", DescribeConstraints(c, state->constraints()),
                                    ". Could you loosen one of the wishes?"));
       }
     }
   }
+  auto* lines = state->mutable_recent_lines();
+  *lines->Add() = absl::StrCat("Assistant: ", TruncateUtf8(resp.text(), 300));
+  if (lines->size() > o_.recent_lines) lines->DeleteSubrange(0, lines->size() - o_.recent_lines);
   session.set_turns(turn);
   session.set_updated_ms(o_.clock->NowMs());
   RETURN_IF_ERROR(o_.sessions->Put(session));
@@ -192,6 +227,8 @@ absl::Status DialogueCore::NoteShown(const std::string& session_id, const std::v
     state->add_last_item_ids(id);
     AddUnique(state->mutable_shown_item_ids(), id);
   }
+  // As after our own recommendation: "it" is now the first of the items shown.
+  if (state->last_item_ids_size() > 0) state->set_focus_item_id(state->last_item_ids(0));
   return o_.sessions->Put(session);
 }
 
@@ -331,8 +368,9 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
         auto reasons = ReasonsFor(c, state, r.row, r.breakdown, {});
         return !reasons.empty() && reasons[0].kind() == v1::REASON_KIND_KG_PATH;
       };
+      LlmRerank(session, history_likes, deadline, &ranked, resp);
       bool has_liked = std::any_of(kg.begin(), kg.end(), [](const v1::WeightedEntity& e) { return e.weight() >= 1.f; });
-      if (has_liked && static_cast<int>(ranked.size()) > k &&
+      if (has_liked && !resp->llm().reranked() && static_cast<int>(ranked.size()) > k &&
           std::none_of(ranked.begin(), ranked.begin() + k, is_kg)) {
         auto best_kg = std::find_if(ranked.begin() + k, ranked.end(), is_kg);
         if (best_kg != ranked.end()) ranked[k - 1] = *best_kg;
@@ -410,10 +448,80 @@ absl::StatusOr<v1::ExplainItemResponse> DialogueCore::ExplainItem(const v1::Expl
   v1::ExplainItemResponse resp;
   *resp.mutable_item() = ItemCard(c, row);
   for (auto& r : reasons) *resp.add_reasons() = r;
-  std::string sentence = ReasonSentence(reasons);
-  if (!sentence.empty()) sentence[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(sentence[0])));
-  resp.set_text(absl::StrCat("I suggested ", c.item(row).name(), " because it is ", sentence));
+  const auto& shown = state.shown_item_ids();
+  resp.set_text(WhyText(c, row, reasons, std::find(shown.begin(), shown.end(), req.item_id()) != shown.end()));
   return resp;
+}
+
+void DialogueCore::LlmRerank(const v1::Session& session, const std::vector<int64_t>& history_likes, Deadline deadline,
+                             std::vector<Ranked>* ranked, v1::ConverseResponse* resp) const {
+  if (o_.llm == nullptr || !o_.llm->rerank() || ranked->size() < 2) return;
+  const catalog::Catalog& c = *o_.catalog;
+  const v1::SessionState& state = session.state();
+  llm::RerankInput in;
+  std::vector<std::string> loved, disliked;
+  for (const auto& p : state.preferences()) {
+    (p.weight() > 0 ? loved : disliked).push_back(c.EntityName(p.entity_id()));
+  }
+  if (!loved.empty()) in.profile.push_back(absl::StrCat("Likes: ", absl::StrJoin(loved, ", ")));
+  if (!disliked.empty()) in.profile.push_back(absl::StrCat("Dislikes: ", absl::StrJoin(disliked, ", ")));
+  std::string wants = DescribeConstraints(c, state.constraints());
+  if (wants != "movies") in.profile.push_back(absl::StrCat("Asked for: ", wants));
+  std::vector<std::string> history;
+  for (size_t i = 0; i < history_likes.size() && i < 10; ++i) {
+    int32_t row = c.RowOf(history_likes[i]);
+    if (row >= 0) history.push_back(c.item(row).name());
+  }
+  if (!history.empty()) in.profile.push_back(absl::StrCat("Rated highly before: ", absl::StrJoin(history, ", ")));
+  in.recent_lines.assign(state.recent_lines().begin(), state.recent_lines().end());
+  for (const auto& r : *ranked) in.candidates.push_back(c.item(r.row).id());
+
+  auto start = std::chrono::steady_clock::now();
+  auto order = o_.llm->Rerank(in, deadline);
+  auto* use = resp->mutable_llm();
+  use->set_latency_ms(use->latency_ms() +
+                      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+  if (!order.ok()) {
+    use->set_fallback(Degradation("rerank", order.status()));
+    return;
+  }
+  absl::flat_hash_map<int64_t, Ranked> by_id;
+  for (const auto& r : *ranked) by_id.emplace(c.item(r.row).id(), r);
+  std::vector<Ranked> reordered;
+  for (int64_t id : *order) {
+    if (auto it = by_id.find(id); it != by_id.end()) reordered.push_back(it->second);
+  }
+  *ranked = std::move(reordered);
+  use->set_used(true);
+  use->set_reranked(true);
+}
+
+void DialogueCore::LlmReword(const v1::Session& session, Deadline deadline, v1::ConverseResponse* resp) const {
+  if (o_.llm == nullptr || !o_.llm->reword() || resp->items_size() == 0) return;
+  llm::RewordInput in;
+  in.text = resp->text();
+  for (const auto& item : resp->items()) {
+    in.items.push_back(item.item().id());
+    in.reasons.push_back(item.reason());
+  }
+  for (const auto& p : session.state().preferences()) {
+    int64_t id = catalog::ItemIdFromEntity(p.entity_id());
+    if (id >= 0) in.also_allowed.push_back(id);
+  }
+  in.recent_lines.assign(session.state().recent_lines().begin(), session.state().recent_lines().end());
+  auto start = std::chrono::steady_clock::now();
+  auto text = o_.llm->Reword(in, deadline);
+  auto* use = resp->mutable_llm();
+  use->set_latency_ms(use->latency_ms() +
+                      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+  if (!text.ok()) {
+    std::string reason = Degradation("reword", text.status());
+    use->set_fallback(use->fallback().empty() ? reason : absl::StrCat(use->fallback(), "; ", reason));
+    return;
+  }
+  resp->set_text(*text);
+  use->set_used(true);
+  use->set_reworded(true);
 }
 
 }  // namespace chatrec::dialogue

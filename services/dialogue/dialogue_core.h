@@ -13,6 +13,7 @@
 #include "libs/dialogue/clients.h"
 #include "libs/dialogue/session_store.h"
 #include "libs/dialogue/state.h"
+#include "libs/llm/llm_backend.h"
 #include "libs/nlu/understander.h"
 
 namespace chatrec::dialogue {
@@ -26,6 +27,10 @@ struct DialogueCoreOptions {
   ScoringClient* scoring = nullptr;
   const Clock* clock = &Clock::System();
   int candidates = 200;  // asked from retrieval per turn
+  // Optional LLM backend (re-ranking and/or rewording); null: off. Any LLM failure falls back to our
+  // own ranking and text within the turn's deadline, and ConverseResponse.llm says why.
+  const llm::LlmBackend* llm = nullptr;
+  int recent_lines = 8;  // dialogue lines kept in the session for the LLM prompts
 };
 
 class DialogueCore {
@@ -62,6 +67,11 @@ class DialogueCore {
   void Recommend(v1::Session* session, const StateChange& change, int k, Deadline deadline,
                  v1::ConverseResponse* resp);
   std::vector<Ranked> PopularFallback(const v1::Filters& filters, int k) const;
+  // Puts `ranked` in the LLM's order when it is on and answers in time; notes what happened in resp->llm.
+  void LlmRerank(const v1::Session& session, const std::vector<int64_t>& history_likes, Deadline deadline,
+                 std::vector<Ranked>* ranked, v1::ConverseResponse* resp) const;
+  // Replaces resp->text by the LLM's wording when it is on and the wording keeps every title.
+  void LlmReword(const v1::Session& session, Deadline deadline, v1::ConverseResponse* resp) const;
   // Records events for the user's reactions and the impressions, best effort.
   void RecordEvents(const v1::Session& session, int turn, v1::EventType type, const std::vector<int64_t>& items,
                     Deadline deadline, v1::ConverseResponse* resp);

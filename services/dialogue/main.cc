@@ -1,5 +1,7 @@
 // chatrec-dialogue: the conversational front; the only service frontends call.
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -18,6 +20,40 @@ ABSL_FLAG(bool, session_sync, false,
           "fsync the session store on every turn (a machine crash then loses no turn; a process crash never does)");
 ABSL_FLAG(int, workers, 16, "Threads that run conversational turns");
 ABSL_FLAG(int, candidates, 200, "Candidates asked from retrieval per turn");
+ABSL_FLAG(std::string, llm_endpoint, "",
+          "Optional LLM: base URL of an OpenAI-compatible chat-completions server (llama.cpp, vLLM, Ollama), "
+          "e.g. http://127.0.0.1:8080; empty: no LLM");
+ABSL_FLAG(std::string, llm_model, "", "Model name sent to the LLM server");
+ABSL_FLAG(int, llm_timeout_ms, 1500, "Per-call LLM timeout; the turn's deadline also bounds it");
+ABSL_FLAG(std::string, llm_api_key_env, "", "Name of the environment variable holding the LLM API key (empty: none)");
+ABSL_FLAG(bool, llm_rerank, true, "With --llm_endpoint: let the LLM re-rank the top-20 candidates");
+ABSL_FLAG(bool, llm_reword, false, "With --llm_endpoint: let the LLM reword the reply (titles are checked)");
+ABSL_FLAG(double, llm_temperature, 0.2, "LLM sampling temperature, 0..2");
+ABSL_FLAG(int, llm_max_tokens, 256, "Most tokens the LLM may answer with");
+
+namespace {
+
+// The LLM backend the flags ask for, or null when --llm_endpoint is empty.
+absl::StatusOr<std::unique_ptr<chatrec::llm::HttpChatClient>> LlmClientFromFlags() {
+  using chatrec::llm::HttpChatClient;
+  if (absl::GetFlag(FLAGS_llm_endpoint).empty()) return std::unique_ptr<HttpChatClient>();
+  std::string key;
+  if (std::string env = absl::GetFlag(FLAGS_llm_api_key_env); !env.empty()) {
+    const char* value = std::getenv(env.c_str());
+    if (value == nullptr || *value == '\0') {
+      return absl::InvalidArgumentError("--llm_api_key_env=" + env + " names an environment variable that is not set");
+    }
+    key = value;
+  }
+  return HttpChatClient::Create({.endpoint = absl::GetFlag(FLAGS_llm_endpoint),
+                                 .model = absl::GetFlag(FLAGS_llm_model),
+                                 .api_key = key,
+                                 .timeout_ms = absl::GetFlag(FLAGS_llm_timeout_ms),
+                                 .temperature = absl::GetFlag(FLAGS_llm_temperature),
+                                 .max_tokens = absl::GetFlag(FLAGS_llm_max_tokens)});
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -33,6 +69,17 @@ int main(int argc, char** argv) {
                                                absl::GetFlag(FLAGS_session_sync));
   if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
 
+  auto llm_client = LlmClientFromFlags();
+  if (!llm_client.ok()) return std::fprintf(stderr, "%s\n", llm_client.status().ToString().c_str()), 1;
+  std::unique_ptr<llm::LlmBackend> llm;
+  if (*llm_client) {
+    llm = std::make_unique<llm::LlmBackend>(
+        catalog->get(), llm_client->get(),
+        llm::LlmOptions{.rerank = absl::GetFlag(FLAGS_llm_rerank), .reword = absl::GetFlag(FLAGS_llm_reword)});
+    std::fprintf(stderr, "dialogue: LLM at %s (re-rank %s, reword %s)\n", (*llm_client)->url().c_str(),
+                 llm->rerank() ? "on" : "off", llm->reword() ? "on" : "off");
+  }
+
   dialogue::ClientTimeouts timeouts;
   dialogue::GrpcFeedbackClient feedback(absl::GetFlag(FLAGS_feedback), timeouts.feedback);
   dialogue::GrpcRetrievalClient retrieval(absl::GetFlag(FLAGS_retrieval), timeouts.retrieval);
@@ -43,7 +90,8 @@ int main(int argc, char** argv) {
                                .feedback = &feedback,
                                .retrieval = &retrieval,
                                .scoring = &scoring,
-                               .candidates = absl::GetFlag(FLAGS_candidates)});
+                               .candidates = absl::GetFlag(FLAGS_candidates),
+                               .llm = llm.get()});
   ThreadPool pool(absl::GetFlag(FLAGS_workers));
   dialogue::DialogueServiceImpl service(&core, &pool);
   (*server)->AddService(&service, "chatrec.v1.DialogueService");

@@ -46,6 +46,11 @@ nlohmann::json ToJson(const v1::ConverseResponse& r) {
   }
   j["mentions"] = mentions;
   if (!r.degradations().empty()) j["degradations"] = r.degradations();
+  if (r.has_llm()) {
+    j["llm"] = {{"used", r.llm().used()}, {"reranked", r.llm().reranked()}, {"reworded", r.llm().reworded()},
+                {"latency_ms", r.llm().latency_ms()}};
+    if (!r.llm().fallback().empty()) j["llm"]["fallback"] = r.llm().fallback();
+  }
   return j;
 }
 

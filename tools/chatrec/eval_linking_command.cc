@@ -17,6 +17,9 @@
 #include "tools/chatrec/commands.h"
 #include "tools/chatrec/flags.h"
 
+ABSL_FLAG(int, show_errors, 0,
+          "Print up to this many name-only messages with a missed or a wrong link (for error analysis; use a "
+          "validation split, not the test dialogues)");
 ABSL_FLAG(std::string, dialogues, "", "Dialogues in ReDial's JSONL format (default: <data_dir>/redial/test_data.dev.jsonl)");
 
 namespace chatrec::cli {
@@ -48,6 +51,7 @@ int EvalLinkingCommand(const std::vector<std::string>&) {
 
   const std::regex mention("@(\\d+)");
   Counts with_year, without_year;
+  int shown_errors = 0;
   std::string line;
   while (std::getline(in, line)) {
     nlohmann::json d = nlohmann::json::parse(line, nullptr, false);
@@ -90,7 +94,24 @@ int EvalLinkingCommand(const std::vector<std::string>&) {
           if (id >= 0) predicted.insert(id);
         }
         c.predicted += static_cast<int64_t>(predicted.size());
-        for (int64_t id : predicted) c.correct += gold.contains(id);
+        int correct = 0;
+        for (int64_t id : predicted) correct += gold.contains(id);
+        c.correct += correct;
+        if (!keep_year && shown_errors < absl::GetFlag(FLAGS_show_errors) &&
+            (correct != static_cast<int>(gold.size()) || correct != static_cast<int>(predicted.size()))) {
+          ++shown_errors;
+          auto names = [&](const absl::flat_hash_set<int64_t>& ids, const absl::flat_hash_set<int64_t>& other) {
+            std::string out;
+            for (int64_t id : ids) {
+              if (other.contains(id)) continue;
+              int32_t row = (*catalog)->RowOf(id);
+              out += " [" + (row >= 0 ? (*catalog)->item(row).title() : std::to_string(id)) + "]";
+            }
+            return out;
+          };
+          std::printf("%s\n   missed:%s\n   wrong:%s\n", rewritten.c_str(), names(gold, predicted).c_str(),
+                      names(predicted, gold).c_str());
+        }
       }
     }
   }
