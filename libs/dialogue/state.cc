@@ -158,4 +158,24 @@ StateChange ApplyUnderstanding(const nlu::Understanding& u, const catalog::Catal
   return change;
 }
 
+void NoteDiscussed(int64_t item_id, v1::SessionState* state) {
+  auto* d = state->mutable_discussed_item_ids();
+  auto it = std::find(d->begin(), d->end(), item_id);
+  if (it != d->end()) {
+    std::rotate(it, it + 1, d->end());
+    return;
+  }
+  // Bounded, so a very long session stays small; the oldest goes first.
+  constexpr int kMaxDiscussed = 100;
+  if (d->size() >= kMaxDiscussed) d->erase(d->begin());
+  d->Add(item_id);
+}
+
+void NoteDiscussed(const nlu::Understanding& u, v1::SessionState* state) {
+  for (const auto& m : u.mentions) {
+    const int64_t id = catalog::ItemIdFromEntity(m.entity_id);
+    if (id >= 0) NoteDiscussed(id, state);
+  }
+}
+
 }  // namespace chatrec::dialogue

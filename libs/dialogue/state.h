@@ -33,6 +33,10 @@ int64_t ReferredItem(const nlu::Understanding& u, const v1::SessionState& state)
 // title named or picked by ordinal.
 StateChange ApplyUnderstanding(const nlu::Understanding& u, const catalog::Catalog& catalog, v1::SessionState* state);
 
+// Moves the titles named in `u` (either speaker) to the end of discussed_item_ids.
+void NoteDiscussed(const nlu::Understanding& u, v1::SessionState* state);
+void NoteDiscussed(int64_t item_id, v1::SessionState* state);
+
 // Adds or replaces an entity's weight in the preferences.
 void SetPreference(v1::SessionState* state, const std::string& entity_id, float weight);
 

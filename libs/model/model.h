@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "libs/model/item_item.h"
 
 namespace chatrec::model {
 
@@ -50,6 +51,7 @@ struct Model {
   std::vector<std::string> kg_relation_ids;
   std::vector<float> kg_relation_vectors;         // |kg relations| x kg_dim
   absl::flat_hash_map<std::string, int32_t> kg_entity_row;  // built by Index()
+  ItemItem item_item;                             // co-occurrence term (libs/model/item_item.h); may be empty
 
   int64_t size() const { return static_cast<int64_t>(item_ids.size()); }
   const float* item(int32_t row) const { return item_vectors.data() + static_cast<size_t>(row) * dim; }

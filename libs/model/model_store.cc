@@ -107,6 +107,18 @@ absl::Status SaveModel(const std::string& path, const Model& m, const std::strin
     batch.Put("tensors", TensorKey(m.version, "kg_entity_ids"), absl::StrJoin(m.kg_entity_ids, "\n"));
     batch.Put("tensors", TensorKey(m.version, "kg_relation_ids"), absl::StrJoin(m.kg_relation_ids, "\n"));
   }
+  if (!m.item_item.offsets.empty()) {  // optional: libs/model/item_item.h
+    const auto& ii = m.item_item;
+    if (ii.offsets.size() != n + 1 || ii.neighbours.size() != ii.weights.size()) {
+      return absl::InvalidArgumentError("item-item term has inconsistent shapes");
+    }
+    PutTensor(&batch, m.version, "item_item_offsets", std::vector<float>(ii.offsets.begin(), ii.offsets.end()),
+              {static_cast<int64_t>(n + 1)});
+    PutTensor(&batch, m.version, "item_item_neighbours",
+              std::vector<float>(ii.neighbours.begin(), ii.neighbours.end()), {static_cast<int64_t>(ii.neighbours.size())});
+    PutTensor(&batch, m.version, "item_item_weights", ii.weights, {static_cast<int64_t>(ii.weights.size())});
+    PutTensor(&batch, m.version, "item_item_scale", {ii.scale}, {1});
+  }
   batch.PutProto("versions", m.version, meta);
   // Readers look at "latest" first, and it moves in the same atomic batch.
   batch.Put("meta", "latest", m.version);
@@ -185,6 +197,20 @@ absl::StatusOr<ModelPtr> LoadModel(const std::string& path, const std::string& v
     if (m->kg_entity_ids.size() != ke || m->kg_relation_ids.size() != kr) {
       return absl::DataLossError("model KG ids do not match their vectors");
     }
+  }
+  internal::Tensor offsets;  // the item-item term is optional (older versions have none)
+  ASSIGN_OR_RETURN(bool has_item_item, store->GetProto("tensors", TensorKey(v, "item_item_offsets"), &offsets));
+  if (has_item_item) {
+    if (static_cast<size_t>(offsets.values_size()) != n + 1) return absl::DataLossError("item-item offsets do not match the items");
+    auto& ii = m->item_item;
+    ii.offsets.assign(offsets.values().begin(), offsets.values().end());
+    std::vector<float> neighbours, scale;
+    const size_t nnz = ii.offsets.back();
+    RETURN_IF_ERROR(GetTensor(*store, v, "item_item_neighbours", nnz, &neighbours));
+    RETURN_IF_ERROR(GetTensor(*store, v, "item_item_weights", nnz, &ii.weights));
+    RETURN_IF_ERROR(GetTensor(*store, v, "item_item_scale", 1, &scale));
+    ii.neighbours.assign(neighbours.begin(), neighbours.end());
+    ii.scale = scale[0];
   }
   m->Index();
   return ModelPtr(std::move(m));

@@ -334,3 +334,30 @@ TEST(BreakdownTest, FromTheScoreMatchesTheThreeDotProducts) {
 
 }  // namespace
 }  // namespace chatrec::model
+
+namespace chatrec::model {
+namespace {
+
+TEST(ModelStoreTest, TheItemItemTermIsTrainedSavedAndLoaded) {
+  auto dir = std::filesystem::temp_directory_path() / ("model_store_ii_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto catalog = TwoGenreCatalog();
+  TrainOptions o;
+  o.dim = 4;
+  o.item_item.scale = 2.f;
+  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  ASSERT_TRUE(m.ok());
+  ASSERT_FALSE(m->item_item.empty());
+  m->version = "v1";
+  ASSERT_TRUE(SaveModel(dir, *m, "test").ok());
+  auto loaded = LoadModel(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->item_item.offsets, m->item_item.offsets);
+  EXPECT_EQ((*loaded)->item_item.neighbours, m->item_item.neighbours);
+  EXPECT_EQ((*loaded)->item_item.weights, m->item_item.weights);
+  EXPECT_EQ((*loaded)->item_item.scale, 2.f);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace chatrec::model

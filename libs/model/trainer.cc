@@ -403,6 +403,12 @@ absl::StatusOr<Model> TrainModel(const catalog::Catalog& catalog, int32_t num_us
   m.metrics["scale_need"] = scales.need;
   m.metrics["scale_kg"] = scales.kg;
   m.metrics["scale_bias"] = scales.bias;
+  if (o.item_item.scale != 0) {
+    std::vector<std::vector<int32_t>> histories(num_users);
+    for (const auto& it : interactions) histories[it.user].push_back(it.row);
+    m.item_item = LearnItemItem(histories, n_items, o.item_item);
+    m.metrics["scale_item_item"] = o.item_item.scale;
+  }
   return m;
 }
 

@@ -52,6 +52,7 @@ struct TrainOptions {
   std::shared_ptr<const KgEmbedding> kg;
   std::string kg_source;
   float kg_ridge = 1.0f;
+  ItemItemOptions item_item;       // the co-occurrence term; scale 0 (default) leaves it out
 };
 
 // One (user, item) interaction; several events on the same pair are summed first.

@@ -134,6 +134,7 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
   StateChange change = ApplyUnderstanding(u, c, state);
   // The last lines of the dialogue, for the LLM's prompts (this turn's reply is added at the end).
   *state->add_recent_lines() = absl::StrCat("User: ", TruncateUtf8(req.text(), 300));
+  NoteDiscussed(u, state);
   RecordEvents(session, turn, v1::EVENT_TYPE_REJECT, change.rejected_items, deadline, &resp);
   RecordEvents(session, turn, v1::EVENT_TYPE_ACCEPT, change.accepted_items, deadline, &resp);
   RecordEvents(session, turn, v1::EVENT_TYPE_LIKE, change.liked_items, deadline, &resp);
@@ -173,13 +174,15 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
     auto user_state = o_.feedback->GetUserState(session.user_id(), deadline);
     if (user_state.ok()) has_history = !user_state->cold_start();
     std::optional<v1::Question> q;
-    if (u.mentions.empty() || u.intent == v1::INTENT_GREETING) q = ChooseQuestion(c, *state, has_history);
+    if (o_.ask_questions && (u.mentions.empty() || u.intent == v1::INTENT_GREETING)) {
+      q = ChooseQuestion(c, *state, has_history);
+    }
     if (q) {
       *resp.mutable_question() = *q;
       *state->add_asked_attributes() = q->attribute();
       resp.set_text(u.intent == v1::INTENT_GREETING ? absl::StrCat(SmallTalkReply(req.text()), q->text()) : q->text());
     } else {
-      Recommend(&session, change, k, deadline, &resp);
+      Recommend(&session, change, k, deadline, &resp, o_.lead_with_discussed);
       state->clear_last_item_ids();
       for (const auto& item : resp.items()) {
         state->add_last_item_ids(item.item().id());
@@ -208,11 +211,13 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
   return resp;
 }
 
-absl::StatusOr<std::vector<int64_t>> DialogueCore::Rank(const std::string& session_id, int k, Deadline deadline) {
+absl::StatusOr<std::vector<int64_t>> DialogueCore::Rank(const std::string& session_id, int k, Deadline deadline,
+                                                        int lead_with_discussed) {
   if (k < 1 || k > 100) return absl::InvalidArgumentError("k must be 1..100");
   ASSIGN_OR_RETURN(v1::Session session, o_.sessions->Get(session_id));
   v1::ConverseResponse resp;
-  Recommend(&session, StateChange(), k, deadline, &resp);
+  Recommend(&session, StateChange(), k, deadline, &resp,
+            lead_with_discussed >= 0 ? lead_with_discussed : o_.lead_with_discussed);
   std::vector<int64_t> ids;
   for (const auto& item : resp.items()) ids.push_back(item.item().id());
   return ids;
@@ -230,6 +235,29 @@ absl::Status DialogueCore::NoteShown(const std::string& session_id, const std::v
   // As after our own recommendation: "it" is now the first of the items shown.
   if (state->last_item_ids_size() > 0) state->set_focus_item_id(state->last_item_ids(0));
   return o_.sessions->Put(session);
+}
+
+absl::StatusOr<std::vector<int64_t>> DialogueCore::NoteSystemText(const std::string& session_id,
+                                                                  const std::string& text) {
+  if (text.size() > kMaxTextBytes || !ValidUtf8(text)) {
+    return absl::InvalidArgumentError(absl::StrCat("text must be valid UTF-8 of at most ", kMaxTextBytes, " bytes"));
+  }
+  ASSIGN_OR_RETURN(v1::Session session, o_.sessions->Get(session_id));
+  nlu::Understanding u = o_.nlu->Understand(text);
+  std::vector<int64_t> ids;
+  for (const auto& m : u.mentions) {
+    const int64_t id = catalog::ItemIdFromEntity(m.entity_id);
+    if (id >= 0 && o_.catalog->RowOf(id) >= 0 && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+  auto* state = session.mutable_state();
+  if (!ids.empty()) state->clear_last_item_ids();
+  for (int64_t id : ids) {
+    state->add_last_item_ids(id);
+    AddUnique(state->mutable_shown_item_ids(), id);
+    NoteDiscussed(id, state);
+  }
+  RETURN_IF_ERROR(o_.sessions->Put(session));
+  return ids;
 }
 
 std::vector<DialogueCore::Ranked> DialogueCore::PopularFallback(const v1::Filters& f, int k) const {
@@ -251,7 +279,7 @@ std::vector<DialogueCore::Ranked> DialogueCore::PopularFallback(const v1::Filter
 }
 
 void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& change, int k, Deadline deadline,
-                             v1::ConverseResponse* resp) {
+                             v1::ConverseResponse* resp, int lead_with_discussed) {
   const catalog::Catalog& c = *o_.catalog;
   const v1::Session& session = *mutable_session;
   const v1::SessionState& state = session.state();
@@ -285,6 +313,22 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
   google::protobuf::RepeatedPtrField<v1::WeightedEntity> kg;
   for (const auto& p : state.preferences()) {
     if (p.weight() > 0 && IsPersonOrItem(p.entity_id())) *kg.Add() = p;
+  }
+  if (o_.discussed_context_weight > 0) {
+    absl::flat_hash_set<std::string> present;
+    for (const auto& p : state.preferences()) present.insert(p.entity_id());
+    absl::flat_hash_set<int64_t> unwanted(state.rejected_item_ids().begin(), state.rejected_item_ids().end());
+    int added = 0;
+    constexpr int kMaxDiscussedContext = 20;
+    for (int i = state.discussed_item_ids_size() - 1; i >= 0 && added < kMaxDiscussedContext && kg.size() < 150; --i) {
+      const int64_t id = state.discussed_item_ids(i);
+      std::string entity = catalog::ItemEntityId(id);
+      if (unwanted.contains(id) || present.contains(entity)) continue;
+      auto* e = kg.Add();
+      e->set_entity_id(std::move(entity));
+      e->set_weight(o_.discussed_context_weight);
+      ++added;
+    }
   }
   std::vector<int64_t> history_likes(user.liked_item_ids().begin(), user.liked_item_ids().end());
   if (history_likes.size() > 20) history_likes.resize(20);
@@ -384,6 +428,32 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
         int32_t row = c.RowOf(cand.item_id());
         if (row >= 0) ranked.push_back({row, cand.sources_size() ? cand.sources(0).raw_score() : 0.f, {}});
       }
+    }
+  }
+
+  // 4b. Titles already discussed first, when configured.
+  if (lead_with_discussed > 0 && state.discussed_item_ids_size() > 0) {
+    absl::flat_hash_set<int64_t> unwanted(state.rejected_item_ids().begin(), state.rejected_item_ids().end());
+    unwanted.insert(state.accepted_item_ids().begin(), state.accepted_item_ids().end());
+    for (const auto& p : state.preferences()) {
+      if (p.weight() < 0) unwanted.insert(catalog::ItemIdFromEntity(p.entity_id()));
+    }
+    for (int64_t id : user.rejected_item_ids()) unwanted.insert(id);
+    std::vector<Ranked> lead;
+    for (int i = state.discussed_item_ids_size() - 1; i >= 0 && static_cast<int>(lead.size()) < lead_with_discussed; --i) {
+      const int64_t id = state.discussed_item_ids(i);
+      const int32_t row = c.RowOf(id);
+      if (row < 0 || unwanted.contains(id)) continue;
+      lead.push_back({row, 0.f, {}});
+    }
+    if (!lead.empty()) {
+      absl::flat_hash_set<int32_t> lead_rows;
+      for (const auto& r : lead) lead_rows.insert(r.row);
+      for (const auto& r : ranked) {
+        if (static_cast<int>(lead.size()) >= k) break;
+        if (!lead_rows.contains(r.row)) lead.push_back(r);
+      }
+      ranked = std::move(lead);
     }
   }
 

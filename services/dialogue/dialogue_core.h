@@ -31,6 +31,16 @@ struct DialogueCoreOptions {
   // own ranking and text within the turn's deadline, and ConverseResponse.llm says why.
   const llm::LlmBackend* llm = nullptr;
   int recent_lines = 8;  // dialogue lines kept in the session for the LLM prompts
+  // Lead the recommendation with up to this many titles already discussed in the
+  // session (most recent first, never one the user rejected, accepted or disliked).
+  // Off (0) when serving: people rarely want what they just named. On, the engine
+  // behaves like ReDial's human recommenders, who often come back to a title.
+  int lead_with_discussed = 0;
+  // Titles discussed in the session (either speaker, not disliked or rejected) join the KG
+  // context with this weight, so the KG, co-occurrence and item-item terms build on them too.
+  float discussed_context_weight = 0.5f;
+  // The clarifying-question policy (libs/dialogue/policy.h); off, every turn recommends.
+  bool ask_questions = true;
 };
 
 class DialogueCore {
@@ -52,10 +62,15 @@ class DialogueCore {
   // For offline evaluation (`chatrec eval redial`): the item ids the system would
   // recommend now in this session (k up to 100), through the same path as
   // Converse; nothing is recorded or saved.
-  absl::StatusOr<std::vector<int64_t>> Rank(const std::string& session_id, int k, Deadline deadline);
+  // `lead_with_discussed` >= 0 overrides the option of that name for this call.
+  absl::StatusOr<std::vector<int64_t>> Rank(const std::string& session_id, int k, Deadline deadline,
+                                            int lead_with_discussed = -1);
   // For offline evaluation: items a human recommender mentioned become the
   // session's last shown list, so "seen it" or "the first one" refer to them.
   absl::Status NoteShown(const std::string& session_id, const std::vector<int64_t>& item_ids);
+  // For offline evaluation: what a human recommender said. The titles the NLU finds in
+  // it become the last shown list and are noted as discussed. Returns their ids.
+  absl::StatusOr<std::vector<int64_t>> NoteSystemText(const std::string& session_id, const std::string& text);
 
  private:
   struct Ranked {
@@ -65,7 +80,7 @@ class DialogueCore {
   };
   // The recommendation path with its fallbacks; fills items, path, degradations.
   void Recommend(v1::Session* session, const StateChange& change, int k, Deadline deadline,
-                 v1::ConverseResponse* resp);
+                 v1::ConverseResponse* resp, int lead_with_discussed);
   std::vector<Ranked> PopularFallback(const v1::Filters& filters, int k) const;
   // Puts `ranked` in the LLM's order when it is on and answers in time; notes what happened in resp->llm.
   void LlmRerank(const v1::Session& session, const std::vector<int64_t>& history_likes, Deadline deadline,

@@ -170,5 +170,43 @@ TEST_F(DialogueCoreTest, OrdinalsPickOrTurnDownShownItems) {
             r2.items(1).item().id());
 }
 
+TEST_F(DialogueCoreTest, TitlesEitherSideNamesAreDiscussedAndCanLeadTheRanking) {
+  auto r1 = Turn("I loved Laugh Two");
+  auto said = core_->NoteSystemText(r1.session_id(), "Then try Fright Three (1999) or Old Laugh One");
+  ASSERT_TRUE(said.ok()) << said.status();
+  EXPECT_EQ(*said, (std::vector<int64_t>{9, 4}));
+  v1::GetSessionRequest get;
+  get.set_session_id(r1.session_id());
+  auto session = core_->GetSession(get);
+  ASSERT_TRUE(session.ok());
+  const auto& discussed = session->state().discussed_item_ids();
+  EXPECT_EQ(std::vector<int64_t>(discussed.begin(), discussed.end()), (std::vector<int64_t>{2, 9, 4}));
+  EXPECT_EQ(session->state().last_item_ids(0), 9);  // "the first one" now means the recommender's first title
+
+  // As served, a title the user named is never recommended back; leading, the most recent come first.
+  auto served = core_->Rank(r1.session_id(), 5, deadline_, 0);
+  ASSERT_TRUE(served.ok());
+  EXPECT_EQ(std::find(served->begin(), served->end(), 2), served->end());
+  auto leading = core_->Rank(r1.session_id(), 5, deadline_, 2);
+  ASSERT_TRUE(leading.ok());
+  ASSERT_GE(leading->size(), 3u);
+  EXPECT_EQ((*leading)[0], 4);
+  EXPECT_EQ((*leading)[1], 9);
+
+  // A title the user then dislikes is not led with.
+  Turn("I hated Old Laugh One", r1.session_id());
+  leading = core_->Rank(r1.session_id(), 5, deadline_, 2);
+  ASSERT_TRUE(leading.ok());
+  EXPECT_EQ((*leading)[0], 9);  // Old Laugh One moved to the end of the discussed list but is disliked
+  EXPECT_EQ(std::find(leading->begin(), leading->end(), 4), leading->end());
+}
+
+TEST_F(DialogueCoreTest, SystemTextThatIsTooLongOrForAnUnknownSessionIsRefused) {
+  auto r1 = Turn("a comedy");
+  EXPECT_EQ(core_->NoteSystemText(r1.session_id(), std::string(3000, 'a')).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(core_->NoteSystemText("no-such-session", "hello").status().code(), absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace chatrec::dialogue

@@ -1,10 +1,23 @@
 #include "services/scoring/scoring_core.h"
 
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/model/fold.h"
 
 namespace chatrec::scoring {
+namespace {
+
+float Dot(const std::vector<float>& w, const float* y, int dim) {
+  float s = 0;
+  for (int i = 0; i < dim; ++i) s += w[i] * y[i];
+  return s;
+}
+
+}  // namespace
 
 absl::StatusOr<v1::ScoreResponse> ScoringCore::Score(const v1::ScoreRequest& req) {
   if (req.k() < 1 || req.k() > kMaxK) {
@@ -36,6 +49,30 @@ absl::StatusOr<v1::ScoreResponse> ScoringCore::Score(const v1::ScoreRequest& req
   } else {
     ASSIGN_OR_RETURN(top, kernels::TopKSubset(index->matrix(), q.w, rows, req.k()));
   }
+  // The item-item term: only the seeds' neighbours get it, so the top k of (kernel top k ∪
+  // those neighbours, scored directly) is the top k of the whole sum.
+  absl::flat_hash_map<int32_t, float> term;
+  for (const auto& e : req.kg_context()) {
+    const int64_t id = e.weight() > 0 ? catalog::ItemIdFromEntity(e.entity_id()) : -1;
+    if (id >= 0) m.item_item.Accumulate(m.RowOf(id), e.weight(), &term);
+  }
+  if (!term.empty()) {
+    absl::flat_hash_set<int32_t> in_top;
+    for (const auto& s : top) in_top.insert(s.row);
+    absl::flat_hash_set<int32_t> allowed(rows.begin(), rows.end());
+    for (const auto& [row, t] : term) {
+      if (in_top.contains(row) || (!rows.empty() && !allowed.contains(row))) continue;
+      top.push_back({row, Dot(q.w, m.item(row), m.dim) + m.item_bias[row]});
+    }
+    for (auto& s : top) {
+      auto it = term.find(s.row);
+      if (it != term.end()) s.score += it->second;
+    }
+    std::sort(top.begin(), top.end(), [](const kernels::ScoredItem& a, const kernels::ScoredItem& b) {
+      return a.score > b.score || (a.score == b.score && a.row < b.row);
+    });
+    if (top.size() > static_cast<size_t>(req.k())) top.resize(req.k());
+  }
   v1::ScoreResponse resp;
   resp.set_model_version(m.version);
   resp.set_user_vector_used(q.user_used);
@@ -43,7 +80,10 @@ absl::StatusOr<v1::ScoreResponse> ScoringCore::Score(const v1::ScoreRequest& req
     auto* item = resp.add_items();
     item->set_item_id(m.item_ids[s.row]);
     item->set_score(s.score);
-    *item->mutable_breakdown() = model::Breakdown(m, q, s.row, s.score);
+    auto it = term.find(s.row);
+    const float item_item = it == term.end() ? 0.f : it->second;
+    *item->mutable_breakdown() = model::Breakdown(m, q, s.row, s.score - item_item);
+    item->mutable_breakdown()->set_item_item(item_item);
   }
   return resp;
 }

@@ -80,3 +80,36 @@ TEST_F(ScoringCoreTest, UserVectorOfAnotherModelVersionIsIgnored) {
 
 }  // namespace
 }  // namespace chatrec::scoring
+
+namespace chatrec::scoring {
+namespace {
+
+// The item-item term lifts the neighbours of a liked title, even one the vectors rank last.
+TEST(ScoringCoreItemItemTest, NeighboursOfALikedTitleRiseAndTheBreakdownSaysWhy) {
+  testing::TinyWorld world = testing::MakeTinyWorld();
+  auto m = std::make_shared<model::Model>(*world.models->Current());
+  const int32_t n = static_cast<int32_t>(m->size());
+  std::vector<std::vector<int32_t>> histories = {{m->RowOf(1), m->RowOf(12)}};
+  m->item_item = model::LearnItemItem(histories, n, {.scale = 100.f});
+  auto watcher = model::ModelWatcher::Fixed(m);
+  ScoringCore core(world.catalog.get(), watcher.get());
+  v1::ScoreRequest req;
+  req.set_k(1);
+  auto* e = req.add_kg_context();
+  e->set_entity_id("item:1");
+  e->set_weight(1.f);
+  auto r = core.Score(req);  // the whole catalogue
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->items_size(), 1);
+  EXPECT_EQ(r->items(0).item_id(), 12);
+  EXPECT_FLOAT_EQ(r->items(0).breakdown().item_item(), 100.f);
+  req.add_candidate_ids(2);  // a candidate list without 12 keeps it out
+  req.add_candidate_ids(3);
+  r = core.Score(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->items(0).item_id(), 12);
+  EXPECT_FLOAT_EQ(r->items(0).breakdown().item_item(), 0.f);
+}
+
+}  // namespace
+}  // namespace chatrec::scoring

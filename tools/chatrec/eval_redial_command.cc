@@ -1,176 +1,317 @@
-// `chatrec eval redial --dialogues FILE`: conversational recommendation on ReDial
-// through the production path. Each dialogue becomes one session of the
-// dialogue engine (NLU, state, policy, retrieval, scoring — in-process, no
-// network); at every recommender message that mentions movies, the system's top
-// 50 at that point is compared with those movies. Recall@1/10/50, NDCG@10 and
-// MRR@50 are reported (a) over all targets, as published, and (b) over targets
-// not mentioned earlier in the dialogue; plus the floor of re-recommending the
-// movies already mentioned. Needs a store from `chatrec import --dataset redial`
-// and `chatrec train`.
+// `chatrec eval redial`: conversational recommendation on ReDial through the
+// production path, the way CRS papers report it (Recall@1/10/50 per recommender turn
+// and target), next to two floors.
+//   --turns FILE      UniCRS/CRSLab turn files (redial-kg-dbpedia-unicrs/test*.jsonl);
+//                     target entity ids are mapped back to ReDial movie ids
+//   --dialogues FILE  raw ReDial dialogues (redial/test_data*.jsonl), turned into the same
+//                     turns by libs/eval/redial_turns
+// Each dialogue is one session of the dialogue engine (NLU, state, policy, retrieval and
+// scoring in-process, no network): the seeker's utterances go through Converse, the
+// recommender's through NoteSystemText (the NLU finds the titles), and at each turn the
+// engine's top 50 is compared with the titles the human recommender named. Two variants of
+// the engine are measured in the same replay: as served (never re-recommends what was
+// discussed) and leading with the titles discussed (--lead_with_discussed). Floors:
+// re-mention (titles already mentioned, most recent first) and co-mention counts from the
+// training-side dialogues. Needs a store from `chatrec import --dataset redial` + `train`.
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "libs/catalog/catalog_store.h"
-#include "libs/catalog/redial.h"
 #include "libs/common/progress.h"
+#include "libs/eval/crs_metrics.h"
+#include "libs/eval/redial_turns.h"
+#include "libs/events/event_store.h"
 #include "libs/model/model_store.h"
 #include "libs/nlu/understander.h"
 #include "libs/storage/layout.h"
 #include "services/dialogue/dialogue_core.h"
 #include "services/dialogue/in_process_clients.h"
+#include "services/retrieval/event_store_signals.h"
 #include "tools/chatrec/commands.h"
 #include "tools/chatrec/flags.h"
 
 ABSL_DECLARE_FLAG(std::string, dialogues);  // eval_linking_command.cc
-ABSL_FLAG(int, max_dialogues, 0, "Evaluate at most this many dialogues (0: all)");
+ABSL_FLAG(std::string, turns, "", "UniCRS turn file to evaluate (e.g. <data_dir>/redial-kg-dbpedia-unicrs/test.dev.jsonl)");
+ABSL_FLAG(int, max_dialogues, 0, "Evaluate the turns of at most this many dialogues (0: all)");
+ABSL_FLAG(int, candidates, 200, "eval redial: candidates the engine asks retrieval for per turn (200 when serving)");
+ABSL_FLAG(double, discussed_weight, 0.5,
+          "eval redial: weight of the discussed titles in the KG context (DialogueCoreOptions.discussed_context_weight)");
+ABSL_FLAG(int, lead_with_discussed, 5,
+          "eval redial: the engine variant that leads with up to this many titles already discussed");
+ABSL_FLAG(bool, co_occurrence, true,
+          "eval redial: feed retrieval's CO_OCCURRENCE source from the store's feedback events, as in serving");
+ABSL_FLAG(std::string, train_dialogues, "",
+          "eval redial: comma-separated training-side dialogue files for the co-mention floor "
+          "(default: the KGSF and CFCRS validation splits)");
 
 namespace chatrec::cli {
 namespace {
 
-struct Ranking {
-  int64_t targets = 0;
-  double hit1 = 0, hit10 = 0, hit50 = 0, ndcg10 = 0, mrr = 0;
-  void Add(const std::vector<int64_t>& ranked, int64_t target) {
-    ++targets;
-    for (size_t r = 0; r < ranked.size() && r < 50; ++r) {
-      if (ranked[r] != target) continue;
-      hit1 += r < 1;
-      hit10 += r < 10;
-      hit50 += 1;
-      if (r < 10) ndcg10 += 1.0 / std::log2(r + 2.0);
-      mrr += 1.0 / (r + 1.0);
-      return;
-    }
+constexpr int kTopK = 50;
+
+nlohmann::json ToJson(const eval::TurnMetrics::Values& v) {
+  return {{"turns", v.turns},         {"targets", v.targets},   {"recall@1", v.recall1}, {"recall@10", v.recall10},
+          {"recall@50", v.recall50},  {"ndcg@10", v.ndcg10},    {"mrr", v.mrr}};
+}
+
+// The interface of the issue: all targets at the top level, new targets under new_items_only.
+nlohmann::json Report(const eval::TurnMetrics& m) {
+  nlohmann::json j = ToJson(m.All());
+  auto fresh = m.NewOnly();
+  j["new_items_only"] = {{"turns", fresh.turns},          {"targets", fresh.targets},   {"recall@1", fresh.recall1},
+                         {"recall@10", fresh.recall10},   {"recall@50", fresh.recall50}, {"ndcg@10", fresh.ndcg10},
+                         {"mrr", fresh.mrr}};
+  return j;
+}
+
+void PrintSkipped(const std::string& path, const std::vector<eval::SkippedLine>& skipped) {
+  for (size_t i = 0; i < skipped.size() && i < 10; ++i) {
+    std::fprintf(stderr, "%s:%d: skipped: %s\n", path.c_str(), skipped[i].line, skipped[i].reason.c_str());
   }
-  nlohmann::json Json() const {
-    double n = std::max<int64_t>(targets, 1);
-    return {{"targets", targets},          {"recall@1", hit1 / n}, {"recall@10", hit10 / n},
-            {"recall@50", hit50 / n},      {"ndcg@10", ndcg10 / n}, {"mrr@50", mrr / n}};
-  }
-};
+  if (skipped.size() > 10) std::fprintf(stderr, "%s: ... and %zu more lines skipped\n", path.c_str(), skipped.size() - 10);
+}
+
+absl::StatusOr<eval::RedialTurns> ReadTurns(const std::string& path, bool unicrs, const eval::MovieTitles& titles,
+                                            std::unique_ptr<eval::EntityMovieMap>* map) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  if (!unicrs) return eval::ParseRedialDialogues(in, titles);
+  auto m = eval::EntityMovieMap::Load(DataDir() + "/redial-kg-dbpedia-unicrs/entity2id.json",
+                                      DataDir() + "/redial-dbpedia-link-kgsf/redial_movie_id_to_dbpedia.tsv", titles);
+  if (!m.ok()) return m.status();
+  *map = std::make_unique<eval::EntityMovieMap>(std::move(*m));
+  return eval::ParseUnicrsTurns(in, **map);
+}
 
 }  // namespace
 
 int EvalRedialCommand(const std::vector<std::string>&) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string turns_path = absl::GetFlag(FLAGS_turns), dialogues_path = absl::GetFlag(FLAGS_dialogues);
+  if (!turns_path.empty() && !dialogues_path.empty()) {
+    std::fprintf(stderr, "give --turns FILE (UniCRS turn format) or --dialogues FILE (raw ReDial), not both\n");
+    return 2;
+  }
+  const bool unicrs = !turns_path.empty();
+  const std::string path = unicrs ? turns_path : !dialogues_path.empty() ? dialogues_path
+                                                                         : DataDir() + "/redial/test_data.dev.jsonl";
+  const int lead = absl::GetFlag(FLAGS_lead_with_discussed);
+  if (lead < 0 || lead > kTopK) return std::fprintf(stderr, "--lead_with_discussed must be 0..%d\n", kTopK), 2;
+  const int candidates = absl::GetFlag(FLAGS_candidates);
+  if (candidates < kTopK || candidates > retrieval::RetrievalCore::kMaxK) {
+    return std::fprintf(stderr, "--candidates must be %d..%d\n", kTopK, retrieval::RetrievalCore::kMaxK), 2;
+  }
+
   storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
   auto catalog = catalog::LoadCatalog(layout.catalog());
   if (!catalog.ok()) return std::fprintf(stderr, "%s\n", catalog.status().ToString().c_str()), 1;
   if ((*catalog)->meta().dataset() != "redial") {
-    std::fprintf(stderr, "the store holds %s; run: chatrec import --dataset redial --store_dir DIR && chatrec train --store_dir DIR\n",
-                 (*catalog)->meta().dataset().c_str());
+    std::fprintf(stderr,
+                 "the store %s holds '%s', not redial; run: chatrec import --dataset redial --store_dir DIR && "
+                 "chatrec train --store_dir DIR\n",
+                 layout.root.c_str(), (*catalog)->meta().dataset().c_str());
     return 2;
   }
+  eval::MovieTitles titles;
+  for (int32_t r = 0; r < (*catalog)->size(); ++r) {
+    titles[(*catalog)->item(r).id()] = eval::NormaliseTitle((*catalog)->item(r).title());
+  }
+
+  // The turns.
+  std::unique_ptr<eval::EntityMovieMap> entity_map;
+  auto turns = ReadTurns(path, unicrs, titles, &entity_map);
+  if (!turns.ok()) return std::fprintf(stderr, "%s\n", turns.status().ToString().c_str()), 1;
+  PrintSkipped(path, turns->skipped);
+  if (turns->turns.empty()) {
+    std::fprintf(stderr, "%s: no recommendation turns to evaluate (%lld lines, %zu skipped)%s\n", path.c_str(),
+                 static_cast<long long>(turns->lines), turns->skipped.size(),
+                 unicrs ? "; is it a UniCRS turn file (context, rec)?" : "; is it a raw ReDial dialogue file (messages)?");
+    return 1;
+  }
+  if (int max = absl::GetFlag(FLAGS_max_dialogues); max > 0) {
+    std::vector<eval::RedialTurn> kept;
+    std::string last;
+    int seen = 0;
+    for (auto& t : turns->turns) {
+      if (t.dialog_id != last && ++seen > max) break;
+      last = t.dialog_id;
+      kept.push_back(std::move(t));
+    }
+    turns->turns = std::move(kept);
+  }
+
+  // The co-mention floor's training dialogues (distinct conversations).
+  std::vector<std::string> train_files;
+  if (std::string f = absl::GetFlag(FLAGS_train_dialogues); !f.empty()) {
+    for (size_t start = 0; start <= f.size();) {
+      size_t comma = f.find(',', start);
+      if (comma == std::string::npos) comma = f.size();
+      if (comma > start) train_files.push_back(f.substr(start, comma - start));
+      start = comma + 1;
+    }
+  } else {
+    train_files = {DataDir() + "/redial/valid_data_kgsf.jsonl", DataDir() + "/redial/valid_data_cfcrs.jsonl"};
+  }
+  std::vector<std::vector<int64_t>> train_mentions;
+  absl::flat_hash_set<std::string> train_ids;
+  for (const auto& f : train_files) {
+    auto t = ReadTurns(f, false, titles, nullptr);
+    if (!t.ok()) return std::fprintf(stderr, "%s\n", t.status().ToString().c_str()), 1;
+    PrintSkipped(f, t->skipped);
+    for (size_t i = 0; i < t->dialogue_mentions.size(); ++i) {
+      if (train_ids.insert(t->dialogue_ids[i]).second) train_mentions.push_back(std::move(t->dialogue_mentions[i]));
+    }
+  }
+  eval::CoMentionRanker co_mention(train_mentions);
+
+  // The engine, in-process.
   auto models = model::ModelWatcher::Create(layout.model(), **catalog, std::chrono::milliseconds(0));
-  if (!models.ok()) return std::fprintf(stderr, "%s\n", models.status().ToString().c_str()), 1;
+  if (!models.ok()) {
+    std::fprintf(stderr, "%s (train a model first: chatrec train --store_dir %s)\n", models.status().ToString().c_str(),
+                 layout.root.c_str());
+    return 1;
+  }
   auto nlu = nlu::Understander::Create(**catalog);
   if (!nlu.ok()) return std::fprintf(stderr, "%s\n", nlu.status().ToString().c_str()), 1;
-  auto session_dir = std::filesystem::temp_directory_path() / ("chatrec_eval_redial_" + std::to_string(getpid()));
-  auto sessions = dialogue::SessionStore::Open(session_dir.string(), 0);
+  std::unique_ptr<events::EventStore> event_store;
+  std::unique_ptr<retrieval::EventStoreSignals> signals;
+  if (absl::GetFlag(FLAGS_co_occurrence)) {
+    auto store = events::EventStore::Open({.path = layout.feedback(), .read_only = true, .sync = false});
+    if (!store.ok()) {
+      std::fprintf(stderr, "no feedback store for the CO_OCCURRENCE source (%s); use --noco_occurrence\n",
+                   store.status().ToString().c_str());
+      return 1;
+    }
+    event_store = std::move(*store);
+    signals = std::make_unique<retrieval::EventStoreSignals>(event_store.get());
+  }
+  const auto session_dir = std::filesystem::temp_directory_path() / ("chatrec_eval_redial_" + std::to_string(getpid()));
+  auto sessions = dialogue::SessionStore::Open(session_dir.string(), 0, /*sync=*/false);
   if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
-  retrieval::RetrievalCore retrieval_core(catalog->get(), models->get());
+  retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), retrieval::SourceQuotas(), signals.get());
   scoring::ScoringCore scoring_core(catalog->get(), models->get());
   dialogue::InProcessFeedback feedback;
   dialogue::InProcessRetrieval retrieval(&retrieval_core);
   dialogue::InProcessScoring scoring(&scoring_core);
   dialogue::DialogueCore core({.catalog = catalog->get(), .nlu = nlu->get(), .sessions = sessions->get(),
-                               .feedback = &feedback, .retrieval = &retrieval, .scoring = &scoring});
+                               .feedback = &feedback, .retrieval = &retrieval, .scoring = &scoring,
+                               .candidates = candidates,
+                               .discussed_context_weight = static_cast<float>(absl::GetFlag(FLAGS_discussed_weight))});
 
-  std::string path = absl::GetFlag(FLAGS_dialogues);
-  if (path.empty()) path = DataDir() + "/redial/test_data.dev.jsonl";
-  std::ifstream in(path);
-  if (!in) return std::fprintf(stderr, "cannot open %s\n", path.c_str()), 1;
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  if (int max = absl::GetFlag(FLAGS_max_dialogues); max > 0 && lines.size() > static_cast<size_t>(max)) lines.resize(max);
-
-  const std::regex mention("@(\\d+)");
-  Ranking all, unseen, floor_all;
-  int64_t turns = 0, dialogues = 0;
-  Progress progress("evaluating", static_cast<int64_t>(lines.size()));
-  for (const auto& line : lines) {
-    progress.Update(dialogues++);
-    nlohmann::json d = nlohmann::json::parse(line, nullptr, false);
-    if (d.is_discarded() || !d.contains("messages") || !d.contains("respondentWorkerId")) continue;
-    const auto recommender = d["respondentWorkerId"];
-    const auto& names = d.contains("movieMentions") && d["movieMentions"].is_object() ? d["movieMentions"] : nlohmann::json::object();
-    v1::StartSessionRequest start;
-    start.set_user_id("eval:" + d.value("conversationId", std::string("x")));
-    auto session = core.StartSession(start);
-    if (!session.ok()) continue;
-    std::vector<int64_t> mentioned;  // in order
-    for (const auto& m : d["messages"]) {
-      if (!m.contains("text") || !m["text"].is_string()) continue;
-      std::string text = m["text"].get<std::string>(), rewritten;
-      std::vector<int64_t> ids;
-      size_t last = 0;
-      for (auto it = std::sregex_iterator(text.begin(), text.end(), mention); it != std::sregex_iterator(); ++it) {
-        rewritten += text.substr(last, it->position() - last);
-        last = it->position() + it->length();
-        std::string id = (*it)[1];
-        int64_t item_id = std::stoll(id);
-        if ((*catalog)->RowOf(item_id) >= 0) ids.push_back(item_id);
-        rewritten += names.contains(id) && names[id].is_string() ? names[id].get<std::string>() : it->str();
+  // Replay: consecutive turns of one dialogue extend the same session.
+  eval::TurnMetrics served, leading, rementioned, co_mentioned;
+  std::string session_id, session_dialog;
+  size_t consumed = 0;
+  std::string last_text;  // the last utterance replayed, to check that a turn extends the session
+  int64_t utterances = 0, too_long = 0, engine_errors = 0;
+  Progress progress("evaluating", static_cast<int64_t>(turns->turns.size()));
+  int64_t done = 0;
+  for (const auto& turn : turns->turns) {
+    progress.Update(done++);
+    const bool continues = !session_id.empty() && turn.dialog_id == session_dialog && turn.context.size() >= consumed &&
+                           (consumed == 0 || turn.context[consumed - 1].text == last_text);
+    if (!continues) {
+      v1::StartSessionRequest start;
+      start.set_user_id("eval:" + turn.dialog_id);
+      auto session = core.StartSession(start);
+      if (!session.ok()) return std::fprintf(stderr, "%s\n", session.status().ToString().c_str()), 1;
+      session_id = session->session_id();
+      session_dialog = turn.dialog_id;
+      consumed = 0;
+    }
+    const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(10);
+    for (; consumed < turn.context.size(); ++consumed) {
+      const auto& u = turn.context[consumed];
+      last_text = u.text;
+      if (u.text.empty()) continue;
+      if (u.text.size() > dialogue::DialogueCore::kMaxTextBytes) {
+        ++too_long;  // the service refuses such turns too
+        continue;
       }
-      rewritten += text.substr(last);
-      const auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(5);
-      if (m.value("senderWorkerId", nlohmann::json()) == recommender) {
-        if (!ids.empty()) {
-          ++turns;
-          auto ranked = core.Rank(session->session_id(), 50, deadline);
-          std::vector<int64_t> floor(mentioned.rbegin(), mentioned.rend());
-          for (int64_t target : ids) {
-            if (ranked.ok()) all.Add(*ranked, target);
-            floor_all.Add(floor, target);
-            if (std::find(mentioned.begin(), mentioned.end(), target) == mentioned.end() && ranked.ok()) {
-              unseen.Add(*ranked, target);
-            }
-          }
-          (void)core.NoteShown(session->session_id(), ids);
-        }
-      } else if (!rewritten.empty() && rewritten.size() <= dialogue::DialogueCore::kMaxTextBytes) {
+      ++utterances;
+      if (u.seeker) {
         v1::ConverseRequest req;
-        req.set_session_id(session->session_id());
-        req.set_text(rewritten);
+        req.set_session_id(session_id);
+        req.set_text(u.text);
         req.set_k(1);
-        (void)core.Converse(req, deadline);
-      }
-      for (int64_t id : ids) {
-        if (std::find(mentioned.begin(), mentioned.end(), id) == mentioned.end()) mentioned.push_back(id);
+        if (!core.Converse(req, deadline).ok()) ++engine_errors;
+      } else if (!core.NoteSystemText(session_id, u.text).ok()) {
+        ++engine_errors;
       }
     }
+    auto as_served = core.Rank(session_id, kTopK, deadline, 0);
+    auto with_lead = core.Rank(session_id, kTopK, deadline, lead);
+    if (!as_served.ok() || !with_lead.ok()) {
+      std::fprintf(stderr, "ranking failed: %s\n",
+                   (!as_served.ok() ? as_served.status() : with_lead.status()).ToString().c_str());
+      return 1;
+    }
+    served.AddTurn(*as_served, turn);
+    leading.AddTurn(*with_lead, turn);
+    rementioned.AddTurn(eval::RementionRanking(turn), turn);
+    co_mentioned.AddTurn(co_mention.Rank(turn, kTopK), turn);
   }
   progress.Finish();
   std::filesystem::remove_all(session_dir);
-  nlohmann::json j = {{"dialogues", dialogues},
-                      {"recommendation_turns", turns},
-                      {"as_published", all.Json()},
-                      {"excluding_mentioned", unseen.Json()},
-                      {"floor_rerecommend_mentioned", floor_all.Json()},
-                      {"published", {{"KBRD", {0.030, 0.163, 0.338}}, {"KGSF", {0.039, 0.183, 0.378}}, {"UniCRS", {0.051, 0.224, 0.428}}}}};
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  nlohmann::json j = Report(lead > 0 ? leading : served);
+  j["engine"] = lead > 0 ? absl::StrCat("lead_with_discussed=", lead) : "as_served";
+  j["as_served"] = Report(served);
+  if (lead > 0) j["lead_with_discussed"] = Report(leading);
+  j["baselines"] = {{"re_mention", Report(rementioned)}, {"co_mention", Report(co_mentioned)}};
+  j["published"] = {{"KBRD", {{"recall@1", 0.030}, {"recall@10", 0.163}, {"recall@50", 0.338}}},
+                    {"KGSF", {{"recall@1", 0.039}, {"recall@10", 0.183}, {"recall@50", 0.378}}},
+                    {"UniCRS", {{"recall@1", 0.051}, {"recall@10", 0.224}, {"recall@50", 0.428}}}};
+  nlohmann::json input = {{"file", path},
+                          {"format", unicrs ? "unicrs_turns" : "redial_dialogues"},
+                          {"lines", turns->lines},
+                          {"dialogues", turns->dialogues},
+                          {"skipped_lines", turns->skipped.size()},
+                          {"utterances_replayed", utterances},
+                          {"utterances_too_long", too_long},
+                          {"engine_errors", engine_errors},
+                          {"co_mention_training_dialogues", train_mentions.size()}};
+  if (unicrs) {
+    input["target_entities"] = turns->target_entities;
+    input["targets_mapped_by_link"] = turns->mapped_by_link;
+    input["targets_mapped_by_name"] = turns->mapped_by_name;
+    input["targets_unmapped"] = turns->unmapped;
+  }
+  j["input"] = input;
+  j["candidates"] = candidates;
+  j["seconds"] = seconds;
   if (absl::GetFlag(FLAGS_json)) {
     std::printf("%s\n", j.dump().c_str());
     return 0;
   }
-  std::printf("ReDial %s: %lld dialogues, %lld recommendation turns\n", path.c_str(), static_cast<long long>(dialogues),
-              static_cast<long long>(turns));
-  std::printf("%-34s %8s %8s %8s %8s %8s\n", "", "R@1", "R@10", "R@50", "NDCG@10", "MRR@50");
-  for (const auto& [name, key] : std::vector<std::pair<std::string, std::string>>{
-           {"ours, all targets (as published)", "as_published"},
-           {"ours, targets not mentioned before", "excluding_mentioned"},
-           {"floor: re-recommend mentioned", "floor_rerecommend_mentioned"}}) {
-    const auto& r = j[key];
-    std::printf("%-34s %8.3f %8.3f %8.3f %8.3f %8.3f\n", name.c_str(), r["recall@1"].get<double>(),
-                r["recall@10"].get<double>(), r["recall@50"].get<double>(), r["ndcg@10"].get<double>(),
-                r["mrr@50"].get<double>());
+  std::printf("ReDial %s (%s): %lld recommendation turns of %lld dialogues, %.1f s\n", path.c_str(),
+              input["format"].get<std::string>().c_str(), static_cast<long long>(served.All().turns),
+              static_cast<long long>(turns->dialogues), seconds);
+  if (unicrs) {
+    std::printf("targets: %lld entity ids, %lld mapped through the KGSF link, %lld by title, %lld not mapped (dropped)\n",
+                static_cast<long long>(turns->target_entities), static_cast<long long>(turns->mapped_by_link),
+                static_cast<long long>(turns->mapped_by_name), static_cast<long long>(turns->unmapped));
   }
+  std::printf("%-44s %6s %6s %6s %8s %6s | new only: %6s %6s %6s\n", "", "R@1", "R@10", "R@50", "NDCG@10", "MRR", "R@1",
+              "R@10", "R@50");
+  auto row = [](const std::string& name, const eval::TurnMetrics& m) {
+    auto a = m.All(), n = m.NewOnly();
+    std::printf("%-44s %6.3f %6.3f %6.3f %8.3f %6.3f |           %6.3f %6.3f %6.3f\n", name.c_str(), a.recall1,
+                a.recall10, a.recall50, a.ndcg10, a.mrr, n.recall1, n.recall10, n.recall50);
+  };
+  row("ours, as served", served);
+  if (lead > 0) row(absl::StrCat("ours, leading with <= ", lead, " discussed titles"), leading);
+  row("floor: re-mention", rementioned);
+  row("floor: co-mention counts (training dialogues)", co_mentioned);
   std::printf("published (all targets): KBRD 0.030/0.163/0.338, KGSF 0.039/0.183/0.378, UniCRS 0.051/0.224/0.428\n");
   return 0;
 }

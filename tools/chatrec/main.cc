@@ -17,8 +17,9 @@ constexpr char kUsage[] =
     "  models   list model versions with their metrics\n"
     "  eval     evaluate our model and baselines on ML-100K (--protocol chatrec|loo, --train F --test F, --json)\n"
     "  synth    a synthetic catalogue and model at scale (--items N --dim D --store_dir DIR)\n"
-    "  eval redial   Recall@1/10/50 on ReDial dialogues through the dialogue engine (--dialogues FILE)\n"
+    "  eval redial   Recall@1/10/50 on ReDial through the dialogue engine (--turns FILE | --dialogues FILE, --json)\n"
     "  eval linking  NLU entity linking on ReDial @mentions (--dialogues FILE; a store from import --dataset redial)\n"
+    "  simulate simulated users with a target film: success@1/10 in --max_turns, questions on/off (--json)\n"
     "  chat     talk to the dialogue service (--dialogue HOST:PORT --user ID [--json]); one turn per input line\n"
     "  health   check a service's gRPC health (--target HOST:PORT [--service NAME])\n"
     "  bench scoring   kernels vs Eigen/OpenBLAS in one process (--items N --dim D [--json])\n"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   if (command == "eval" && !args.empty() && args[0] == "redial") return EvalRedialCommand(args);
   if (command == "eval") return EvalCommand(args);
   if (command == "synth") return SynthCommand(args);
+  if (command == "simulate") return SimulateCommand(args);
   if (command == "chat") return ChatCommand(args);
   if (command == "health") return HealthCommand(args);
   if (command == "bench" && !args.empty() && args[0] == "scoring") return BenchScoringCommand(args);

@@ -5,8 +5,12 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include <fstream>
+
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "libs/eval/redial_turns.h"
 #include "libs/catalog/catalog_store.h"
 #include "libs/common/progress.h"
 #include "libs/events/event_store.h"
@@ -26,6 +30,8 @@ ABSL_FLAG(double, alpha, 3, "Implicit-ALS confidence scale: c = 1 + alpha * stre
 ABSL_FLAG(double, lambda, 30, "Implicit-ALS ridge term");
 ABSL_FLAG(double, validation_fraction, 0.1,
           "Share of each user's liked items held out for early stopping and scale tuning (0: none)");
+ABSL_FLAG(double, item_item_weight, -1,
+          "Scale of the item-item co-occurrence term (libs/model/item_item.h); 0 off; -1: 0.0005 for ReDial (tuned on the development turns; the other terms are about 0.001 there), off otherwise");
 ABSL_FLAG(int, patience, 2, "Iterations without a better validation NDCG@10 before stopping");
 ABSL_DECLARE_FLAG(double, kg_ridge);
 ABSL_FLAG(std::string, head, "bpr",
@@ -33,6 +39,9 @@ ABSL_FLAG(std::string, head, "bpr",
           "loss) or grid (grid search on validation NDCG@10)");
 
 namespace chatrec::cli {
+namespace {
+absl::StatusOr<std::vector<std::vector<int32_t>>> RedialCoMentions(const catalog::Catalog& catalog);
+}  // namespace
 
 int TrainCommand(const std::vector<std::string>&) {
   storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
@@ -83,6 +92,8 @@ int TrainCommand(const std::vector<std::string>&) {
   o.patience = absl::GetFlag(FLAGS_patience);
   o.head = absl::GetFlag(FLAGS_head);
   if (o.head != "bpr" && o.head != "grid") return std::fprintf(stderr, "--head must be bpr or grid\n"), 2;
+  const double item_item = absl::GetFlag(FLAGS_item_item_weight);
+  o.item_item.scale = static_cast<float>(item_item >= 0 ? item_item : (*catalog)->meta().dataset() == "redial" ? 0.0005 : 0.0);
   auto start = std::chrono::steady_clock::now();
   auto kg = TrainKgFromFlags(**catalog, /*verbose=*/true);
   if (!kg.ok()) return std::fprintf(stderr, "KG embeddings failed: %s\n", kg.status().ToString().c_str()), 1;
@@ -111,6 +122,14 @@ int TrainCommand(const std::vector<std::string>&) {
       });
   if (!m.ok()) return std::fprintf(stderr, "training failed: %s\n", m.status().ToString().c_str()), 1;
   progress.Finish();
+  if (o.item_item.scale != 0 && (*catalog)->meta().dataset() == "redial") {
+    // ReDial: the item-item term learns from every co-mention of the training-side dialogues,
+    // not only from the titles the seekers answered about (the stored interactions).
+    auto co = RedialCoMentions(**catalog);
+    if (!co.ok()) return std::fprintf(stderr, "%s\n", co.status().ToString().c_str()), 1;
+    m->item_item = model::LearnItemItem(*co, (*catalog)->size(), o.item_item);
+    m->metrics["item_item_dialogues"] = static_cast<double>(co->size());
+  }
   m->version = model::NewModelVersion();
   if (head_progress) head_progress->Finish();
   const std::string trainer = absl::StrCat("ials", m->kg_dim > 0 ? "+transe-" + m->kg_source : "",
@@ -132,6 +151,32 @@ int TrainCommand(const std::vector<std::string>&) {
   }
   return 0;
 }
+
+namespace {
+
+// The catalogue rows each training-side ReDial dialogue mentions (the two splits, distinct conversations).
+absl::StatusOr<std::vector<std::vector<int32_t>>> RedialCoMentions(const catalog::Catalog& catalog) {
+  eval::MovieTitles titles;
+  for (int32_t r = 0; r < catalog.size(); ++r) titles[catalog.item(r).id()] = eval::NormaliseTitle(catalog.item(r).title());
+  std::vector<std::vector<int32_t>> out;
+  absl::flat_hash_set<std::string> seen;
+  for (const char* split : {"/redial/valid_data_kgsf.jsonl", "/redial/valid_data_cfcrs.jsonl"}) {
+    const std::string path = DataDir() + split;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path, " (the item-item term learns from it; "
+                                                     "--item_item_weight 0 trains without)"));
+    auto parsed = eval::ParseRedialDialogues(in, titles);
+    if (!parsed.ok()) return parsed.status();
+    for (size_t i = 0; i < parsed->dialogue_mentions.size(); ++i) {
+      if (!seen.insert(parsed->dialogue_ids[i]).second) continue;
+      auto& rows = out.emplace_back();
+      for (int64_t id : parsed->dialogue_mentions[i]) rows.push_back(catalog.RowOf(id));
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 int ModelsCommand(const std::vector<std::string>&) {
   storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));

@@ -1,0 +1,39 @@
+// The item-item term of the score: how often two films come up together in one
+// person's history (for ReDial, one dialogue: the films the seeker answered about),
+// cosine-normalised, W[j][i] = c_ji / sqrt(n_j n_i), keeping each item's strongest
+// neighbours. At scoring time the liked or mentioned titles of the request's KG
+// context add  scale · Σ_j weight_j · W[j][i]  to item i's score (ScoreBreakdown.item_item).
+// It captures what the low-rank vectors smooth away: specific films named together.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/types/span.h"
+
+namespace chatrec::model {
+
+struct ItemItemOptions {
+  int neighbours = 50;   // kept per item
+  int min_count = 1;     // co-occurrences below this are dropped
+  float scale = 0;       // weight of the term in the score; 0 turns it off
+};
+
+// Sparse rows: the neighbours of row r are [offsets[r], offsets[r+1]).
+struct ItemItem {
+  std::vector<int32_t> offsets;     // num_items + 1, or empty when there is no term
+  std::vector<int32_t> neighbours;  // item rows, strongest first
+  std::vector<float> weights;
+  float scale = 0;
+
+  bool empty() const { return offsets.empty() || scale == 0; }
+  // Adds scale · weight · W[seed][·] for each seed row; rows out of range are ignored.
+  void Accumulate(int32_t seed_row, float weight, absl::flat_hash_map<int32_t, float>* term) const;
+};
+
+// `histories`: the item rows of each person (repeats are counted once).
+ItemItem LearnItemItem(const std::vector<std::vector<int32_t>>& histories, int32_t num_items,
+                       const ItemItemOptions& options);
+
+}  // namespace chatrec::model

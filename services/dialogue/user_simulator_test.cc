@@ -1,0 +1,125 @@
+#include "services/dialogue/user_simulator.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "services/dialogue/in_process_clients.h"
+#include "services/testing/tiny_world.h"
+
+namespace chatrec::dialogue {
+namespace {
+
+class UserSimulatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("user_simulator_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    sessions_ = *SessionStore::Open(dir_.string(), 3600, /*sync=*/false);
+    nlu_ = *nlu::Understander::Create(*world_.catalog);
+  }
+  void TearDown() override {
+    sessions_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::unique_ptr<DialogueCore> Core(bool ask_questions) {
+    return std::make_unique<DialogueCore>(DialogueCoreOptions{.catalog = world_.catalog.get(),
+                                                              .nlu = nlu_.get(),
+                                                              .sessions = sessions_.get(),
+                                                              .feedback = &feedback_,
+                                                              .retrieval = &retrieval_,
+                                                              .scoring = &scoring_,
+                                                              .ask_questions = ask_questions});
+  }
+
+  testing::TinyWorld world_ = testing::MakeTinyWorld();
+  retrieval::RetrievalCore retrieval_core_{world_.catalog.get(), world_.models.get()};
+  scoring::ScoringCore scoring_core_{world_.catalog.get(), world_.models.get()};
+  InProcessFeedback feedback_;
+  InProcessRetrieval retrieval_{&retrieval_core_};
+  InProcessScoring scoring_{&scoring_core_};
+  std::filesystem::path dir_;
+  std::unique_ptr<SessionStore> sessions_;
+  std::unique_ptr<nlu::Understander> nlu_;
+};
+
+TEST_F(UserSimulatorTest, AnswersTheGenreQuestionFromTheTargetAndFindsIt) {
+  auto core = Core(true);
+  UserSimulator sim(core.get(), world_.catalog.get(), {.max_turns = 5, .k = 3, .seed = 1});
+  // Item 6: the least popular comedy. The question narrows to the six comedies, and two
+  // lists of three (the second after "none of those") cover them all.
+  auto e = sim.Run(6, "sim:1");
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->questions, 1);
+  ASSERT_GE(e->transcript.size(), 3u);
+  EXPECT_EQ(e->transcript[2], "user: I'd like a comedy movie.");
+  EXPECT_TRUE(e->success);
+  EXPECT_LE(e->turns, 3);
+}
+
+TEST_F(UserSimulatorTest, WithoutTheQuestionPolicyItOnlyRejects) {
+  auto core = Core(false);
+  UserSimulator sim(core.get(), world_.catalog.get(), {.max_turns = 2, .k = 1, .seed = 1});
+  auto e = sim.Run(12, "sim:2");  // the least popular film; two lists of one cannot reach it
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->questions, 0);
+  EXPECT_FALSE(e->success);
+  EXPECT_EQ(e->turns, 2);
+  EXPECT_EQ(e->transcript[2], "user: No, none of those. Something else?");
+}
+
+TEST_F(UserSimulatorTest, SameSeedSameConversation) {
+  auto core = Core(true);
+  UserSimulator a(core.get(), world_.catalog.get(), {.k = 2, .seed = 7});
+  UserSimulator b(core.get(), world_.catalog.get(), {.k = 2, .seed = 7});
+  auto ea = a.Run(9, "sim:a"), eb = b.Run(9, "sim:b");
+  ASSERT_TRUE(ea.ok() && eb.ok());
+  // The system's wording varies with the random session id; what the user says does not.
+  auto user_lines = [](const std::vector<std::string>& t) {
+    std::vector<std::string> out;
+    for (const auto& line : t) {
+      if (line.rfind("user: ", 0) == 0) out.push_back(line);
+    }
+    return out;
+  };
+  EXPECT_EQ(user_lines(ea->transcript), user_lines(eb->transcript));
+  EXPECT_EQ(ea->turns, eb->turns);
+}
+
+TEST_F(UserSimulatorTest, BadTargetOrOptionsAreInvalidArgument) {
+  auto core = Core(true);
+  UserSimulator sim(core.get(), world_.catalog.get(), {});
+  EXPECT_EQ(sim.Run(999, "sim:x").status().code(), absl::StatusCode::kInvalidArgument);
+  UserSimulator zero(core.get(), world_.catalog.get(), {.max_turns = 0});
+  EXPECT_EQ(zero.Run(1, "sim:x").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(UserSimulatorSummaryTest, AveragesCountFailuresAtMaxTurns) {
+  std::vector<Episode> episodes(2);
+  episodes[0].success = true;
+  episodes[0].turns = 2;
+  episodes[0].questions = 1;
+  episodes[1].turns = 5;
+  auto s = Summarise(episodes);
+  EXPECT_EQ(s.episodes, 2);
+  EXPECT_DOUBLE_EQ(s.success, 0.5);
+  EXPECT_DOUBLE_EQ(s.avg_turns, 3.5);
+  EXPECT_DOUBLE_EQ(s.avg_turns_success, 2);
+  EXPECT_DOUBLE_EQ(s.avg_questions, 0.5);
+  EXPECT_EQ(Summarise({}).episodes, 0);
+}
+
+TEST(SampleTargetsTest, DistinctSeededAndBounded) {
+  auto world = testing::MakeTinyWorld();
+  auto a = SampleTargets(*world.catalog, 5, 3), b = SampleTargets(*world.catalog, 5, 3);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.size(), 5u);
+  std::sort(a.begin(), a.end());
+  EXPECT_EQ(std::unique(a.begin(), a.end()), a.end());
+  EXPECT_EQ(SampleTargets(*world.catalog, 100, 3).size(), 12u);
+}
+
+}  // namespace
+}  // namespace chatrec::dialogue

@@ -1,0 +1,110 @@
+// `chatrec simulate`: simulated users (services/dialogue/user_simulator.h) talk to the
+// dialogue engine in-process, each with one target film in mind; success@1 and
+// success@10 within --max_turns user turns and the average number of turns, with the
+// clarifying-question policy on and off. Works on any store (ML-100K or ReDial).
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "libs/catalog/catalog_store.h"
+#include "libs/common/progress.h"
+#include "libs/model/model_store.h"
+#include "libs/nlu/understander.h"
+#include "libs/storage/layout.h"
+#include "services/dialogue/in_process_clients.h"
+#include "services/dialogue/user_simulator.h"
+#include "tools/chatrec/commands.h"
+#include "tools/chatrec/flags.h"
+
+ABSL_DECLARE_FLAG(uint64_t, seed);  // train_command.cc
+ABSL_FLAG(int, episodes, 200, "simulate: number of target films (one conversation each per setting)");
+ABSL_FLAG(int, max_turns, 5, "simulate: user turns per conversation, the opening included");
+ABSL_FLAG(bool, transcripts, false, "simulate: print the first conversations of each setting");
+
+namespace chatrec::cli {
+
+int SimulateCommand(const std::vector<std::string>&) {
+  const auto started = std::chrono::steady_clock::now();
+  const int episodes = absl::GetFlag(FLAGS_episodes), max_turns = absl::GetFlag(FLAGS_max_turns);
+  if (episodes < 1 || episodes > 100000) return std::fprintf(stderr, "--episodes must be 1..100000\n"), 2;
+  if (max_turns < 1 || max_turns > 50) return std::fprintf(stderr, "--max_turns must be 1..50\n"), 2;
+  const uint64_t seed = absl::GetFlag(FLAGS_seed);
+  storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
+  auto catalog = catalog::LoadCatalog(layout.catalog());
+  if (!catalog.ok()) return std::fprintf(stderr, "%s (run chatrec import first)\n", catalog.status().ToString().c_str()), 1;
+  auto models = model::ModelWatcher::Create(layout.model(), **catalog, std::chrono::milliseconds(0));
+  if (!models.ok()) return std::fprintf(stderr, "%s (run chatrec train first)\n", models.status().ToString().c_str()), 1;
+  auto nlu = nlu::Understander::Create(**catalog);
+  if (!nlu.ok()) return std::fprintf(stderr, "%s\n", nlu.status().ToString().c_str()), 1;
+  const auto session_dir = std::filesystem::temp_directory_path() / ("chatrec_simulate_" + std::to_string(getpid()));
+  auto sessions = dialogue::SessionStore::Open(session_dir.string(), 0, /*sync=*/false);
+  if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
+  retrieval::RetrievalCore retrieval_core(catalog->get(), models->get());
+  scoring::ScoringCore scoring_core(catalog->get(), models->get());
+  dialogue::InProcessFeedback feedback;  // every simulated user is new
+  dialogue::InProcessRetrieval retrieval(&retrieval_core);
+  dialogue::InProcessScoring scoring(&scoring_core);
+
+  const std::vector<int64_t> targets = dialogue::SampleTargets(**catalog, episodes, seed);
+  if (targets.empty()) return std::fprintf(stderr, "the catalogue has no film with a genre to simulate\n"), 1;
+  nlohmann::json j = {{"store", layout.root},
+                      {"dataset", (*catalog)->meta().dataset()},
+                      {"episodes", targets.size()},
+                      {"max_turns", max_turns},
+                      {"seed", seed}};
+  Progress progress("simulating", static_cast<int64_t>(targets.size()) * 4);
+  int64_t done = 0;
+  for (bool ask : {true, false}) {
+    dialogue::DialogueCore core({.catalog = catalog->get(), .nlu = nlu->get(), .sessions = sessions->get(),
+                                 .feedback = &feedback, .retrieval = &retrieval, .scoring = &scoring,
+                                 .ask_questions = ask});
+    nlohmann::json setting;
+    for (int k : {1, 10}) {
+      // The same seed per setting: each setting's users name the same genres.
+      dialogue::UserSimulator sim(&core, catalog->get(), {.max_turns = max_turns, .k = k, .seed = seed});
+      std::vector<dialogue::Episode> results;
+      for (size_t i = 0; i < targets.size(); ++i) {
+        progress.Update(done++);
+        auto e = sim.Run(targets[i], absl::StrCat("sim:", ask, ":", k, ":", i));
+        if (!e.ok()) return std::fprintf(stderr, "\nsimulation failed: %s\n", e.status().ToString().c_str()), 1;
+        if (absl::GetFlag(FLAGS_transcripts) && i < 3) {
+          std::fprintf(stderr, "\n-- questions %s, k=%d, target %s\n", ask ? "on" : "off", k,
+                       (*catalog)->item((*catalog)->RowOf(targets[i])).title().c_str());
+          for (const auto& line : e->transcript) std::fprintf(stderr, "   %s\n", line.c_str());
+        }
+        results.push_back(std::move(*e));
+      }
+      auto s = dialogue::Summarise(results);
+      setting[absl::StrCat("success@", k)] = s.success;
+      setting[absl::StrCat("avg_turns@", k)] = s.avg_turns;
+      setting[absl::StrCat("avg_turns_when_found@", k)] = s.avg_turns_success;
+      if (k == 10) setting["avg_questions"] = s.avg_questions;
+    }
+    j[ask ? "questions_on" : "questions_off"] = setting;
+  }
+  progress.Finish();
+  std::filesystem::remove_all(session_dir);
+  j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (absl::GetFlag(FLAGS_json)) {
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  }
+  std::printf("simulated users on %s (%s): %zu targets, at most %d turns, seed %llu, %.1f s\n", layout.root.c_str(),
+              (*catalog)->meta().dataset().c_str(), targets.size(), max_turns, static_cast<unsigned long long>(seed),
+              j["seconds"].get<double>());
+  std::printf("%-16s %10s %10s %12s %12s %10s\n", "", "success@1", "success@10", "avg turns@1", "avg turns@10",
+              "questions");
+  for (const char* key : {"questions_on", "questions_off"}) {
+    const auto& s = j[key];
+    std::printf("%-16s %10.3f %10.3f %12.2f %12.2f %10.2f\n", key, s["success@1"].get<double>(),
+                s["success@10"].get<double>(), s["avg_turns@1"].get<double>(), s["avg_turns@10"].get<double>(),
+                s["avg_questions"].get<double>());
+  }
+  return 0;
+}
+
+}  // namespace chatrec::cli
