@@ -26,6 +26,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "chatrec/v1/feedback.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/server/client.h"
 #include "libs/storage/kv_store.h"
 #include "tools/chatrec/commands.h"
@@ -220,6 +221,9 @@ RecordPhase RunRecords(const std::string& target, int clients, double seconds, i
 // measured separately as `first_read`).
 struct StatePhase {
   std::vector<double> first_read_ms, steady_ms;
+  // The transport floor in the same run: a health Check on the same channel after every
+  // 4th GetUserState (the cheapest RPC the server has).
+  std::vector<double> floor_ms;
   int64_t errors = 0;
 };
 
@@ -246,11 +250,21 @@ StatePhase RunStates(const std::string& target, int clients, int writer_clients,
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      auto st = v1::FeedbackService::NewStub(server::MakeChannel(target));
+      auto channel = server::MakeChannel(target);
+      auto st = v1::FeedbackService::NewStub(channel);
+      auto health = grpc::health::v1::Health::NewStub(channel);
       std::mt19937_64 rng(1000 + c);
-      std::vector<double> lat;
+      std::vector<double> lat, floor;
       int64_t errors = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
+      for (int64_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+        if (n % 4 == 3) {
+          grpc::health::v1::HealthCheckRequest hreq;
+          grpc::health::v1::HealthCheckResponse hresp;
+          grpc::ClientContext ctx;
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+          auto t0 = Clock::now();
+          if (health->Check(&ctx, hreq, &hresp).ok()) floor.push_back(Ms(Clock::now() - t0));
+        }
         std::string user = rng() % 2 == 0 ? std::to_string(1 + rng() % 100)
                                           : absl::StrCat("bench-c", rng() % std::max(1, writer_clients), "-u",
                                                          rng() % 50);
@@ -258,6 +272,7 @@ StatePhase RunStates(const std::string& target, int clients, int writer_clients,
       }
       std::lock_guard<std::mutex> lock(mu);
       out.steady_ms.insert(out.steady_ms.end(), lat.begin(), lat.end());
+      out.floor_ms.insert(out.floor_ms.end(), floor.begin(), floor.end());
       out.errors += errors;
     });
   }
@@ -323,6 +338,8 @@ int BenchCommand(const std::vector<std::string>& args) {
   j["get_user_state_first_read_p50_ms"] = Percentile(st.first_read_ms, 0.50);
   j["get_user_state_first_read_p99_ms"] = Percentile(st.first_read_ms, 0.99);
   j["get_user_state_errors"] = st.errors;
+  j["grpc_floor_p50_ms"] = Percentile(st.floor_ms, 0.50);  // health Check, same channel, same phase
+  j["grpc_floor_p99_ms"] = Percentile(st.floor_ms, 0.99);
   j["anchor_rocksdb_synced_puts_per_s"] = anchor.single_puts_per_s;
   j["anchor_rocksdb_synced_batch100_records_per_s"] = anchor.batch100_records_per_s;
   j["ratio_to_synced_puts"] = anchor.single_puts_per_s > 0 ? eps / anchor.single_puts_per_s : 0;
