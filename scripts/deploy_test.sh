@@ -12,7 +12,8 @@
 # Exits non-zero on any failure; stops everything it started (by PID / by project name) on the way out.
 #
 # Environment: CHATREC_DATA (../shared/data), CHATREC_IMAGE (localhost/chatrec:dev), JOBS (2),
-#   DEPLOY_TEST_BUILD=0 to use the existing images as they are, DEPLOY_TEST_STATIC_ONLY=1 for step 1 alone,
+#   DEPLOY_TEST_BUILD=0 to use the existing images as they are, DEPLOY_TEST_PREBUILT_BIN=build/bin to put
+#   host-built binaries (Debian 12) in the image instead of compiling them again in its build stage (CI), DEPLOY_TEST_STATIC_ONLY=1 for step 1 alone,
 #   DEPLOY_TEST_KEEP=1 to keep the run directory (logs, rendered manifests; always kept on failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -143,12 +144,27 @@ if [ "${DEPLOY_TEST_BUILD:-1}" = 1 ]; then
   step "building $CHATREC_IMAGE (docker/Dockerfile; log: $RUN_DIR/build-chatrec.log)"
   # The build stage gets a tag of its own so that its layers (build packages, compiled tree) stay cached
   # when superseded images are pruned below; the second build reuses them.
-  for target in build runtime; do
-    tag=$CHATREC_IMAGE
-    [ "$target" = build ] && tag=${CHATREC_IMAGE%:*}-build:${CHATREC_IMAGE##*:}
-    podman build --build-arg JOBS="$JOBS" --target "$target" -f docker/Dockerfile -t "$tag" . \
-      >>"$RUN_DIR/build-chatrec.log" 2>&1 || { tail -40 "$RUN_DIR/build-chatrec.log" >&2; fail "building $tag"; }
-  done
+  if [ -n "${DEPLOY_TEST_PREBUILT_BIN:-}" ]; then
+    # Host-built binaries (Debian 12, e.g. build/bin after `make test`) instead of a second full compile in
+    # the build stage: staged in .prebuilt/ with their runtime package list, removed again after the build.
+    step "using the prebuilt binaries in $DEPLOY_TEST_PREBUILT_BIN (BINARIES=prebuilt)"
+    rm -rf .prebuilt && mkdir -p .prebuilt/bin
+    for b in chatrec chatrec-dialogue chatrec-retrieval chatrec-scoring chatrec-feedback; do
+      [ -x "$DEPLOY_TEST_PREBUILT_BIN/$b" ] || fail "no $DEPLOY_TEST_PREBUILT_BIN/$b (run make build first)"
+      strip -o ".prebuilt/bin/$b" "$DEPLOY_TEST_PREBUILT_BIN/$b"
+    done
+    scripts/runtime_packages.sh .prebuilt/bin/* >.prebuilt/runtime-packages.txt
+    podman build --build-arg BINARIES=prebuilt --target runtime -f docker/Dockerfile -t "$CHATREC_IMAGE" . \
+      >>"$RUN_DIR/build-chatrec.log" 2>&1 || { rm -rf .prebuilt; tail -40 "$RUN_DIR/build-chatrec.log" >&2; fail "building $CHATREC_IMAGE"; }
+    rm -rf .prebuilt
+  else
+    for target in build runtime; do
+      tag=$CHATREC_IMAGE
+      [ "$target" = build ] && tag=${CHATREC_IMAGE%:*}-build:${CHATREC_IMAGE##*:}
+      podman build --build-arg JOBS="$JOBS" --target "$target" -f docker/Dockerfile -t "$tag" . \
+        >>"$RUN_DIR/build-chatrec.log" 2>&1 || { tail -40 "$RUN_DIR/build-chatrec.log" >&2; fail "building $tag"; }
+    done
+  fi
   step "building $CHATREC_PROMETHEUS_IMAGE"
   podman build -f docker/prometheus.Dockerfile -t "$CHATREC_PROMETHEUS_IMAGE" docker >"$RUN_DIR/build-prometheus.log" 2>&1 ||
     { tail -40 "$RUN_DIR/build-prometheus.log" >&2; fail "building $CHATREC_PROMETHEUS_IMAGE"; }
