@@ -147,14 +147,17 @@ if [ "${DEPLOY_TEST_BUILD:-1}" = 1 ]; then
   if [ -n "${DEPLOY_TEST_PREBUILT_BIN:-}" ]; then
     # Host-built binaries (Debian 12, e.g. build/bin after `make test`) instead of a second full compile in
     # the build stage: staged in .prebuilt/ with their runtime package list, removed again after the build.
-    step "using the prebuilt binaries in $DEPLOY_TEST_PREBUILT_BIN (BINARIES=prebuilt)"
+    step "using the prebuilt binaries in $DEPLOY_TEST_PREBUILT_BIN"
     rm -rf .prebuilt && mkdir -p .prebuilt/bin
     for b in chatrec chatrec-dialogue chatrec-retrieval chatrec-scoring chatrec-feedback; do
       [ -x "$DEPLOY_TEST_PREBUILT_BIN/$b" ] || fail "no $DEPLOY_TEST_PREBUILT_BIN/$b (run make build first)"
       strip -o ".prebuilt/bin/$b" "$DEPLOY_TEST_PREBUILT_BIN/$b"
     done
     scripts/runtime_packages.sh .prebuilt/bin/* >.prebuilt/runtime-packages.txt
-    podman build --build-arg BINARIES=prebuilt --target runtime -f docker/Dockerfile -t "$CHATREC_IMAGE" . \
+    # The runtime stage of docker/Dockerfile as it is, on a `build` stage that holds the staged binaries.
+    { echo "FROM debian:bookworm AS build"; echo "COPY .prebuilt/ /out/"; sed -n '/^# ---- runtime/,$p' docker/Dockerfile; } \
+      >"$RUN_DIR/prebuilt.Dockerfile"
+    podman build -f "$RUN_DIR/prebuilt.Dockerfile" -t "$CHATREC_IMAGE" . \
       >>"$RUN_DIR/build-chatrec.log" 2>&1 || { rm -rf .prebuilt; tail -40 "$RUN_DIR/build-chatrec.log" >&2; fail "building $CHATREC_IMAGE"; }
     rm -rf .prebuilt
   else
