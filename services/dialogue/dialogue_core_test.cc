@@ -4,34 +4,15 @@
 
 #include <filesystem>
 
-#include "services/dialogue/in_process_clients.h"
-#include "services/testing/tiny_world.h"
+#include "services/dialogue/core_test_world.h"
 
 namespace chatrec::dialogue {
 namespace {
 
-class DialogueCoreTest : public ::testing::Test {
+// The shared tiny world (core_test_world.h), with turns that name their session and one fixed deadline,
+// which the tests below check is passed downstream.
+class DialogueCoreTest : public CoreTestWorld {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("dialogue_core_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    sessions_ = *SessionStore::Open(dir_.string(), 3600);
-    nlu_ = *nlu::Understander::Create(*world_.catalog);
-    core_ = std::make_unique<DialogueCore>(DialogueCoreOptions{.catalog = world_.catalog.get(),
-                                                               .nlu = nlu_.get(),
-                                                               .sessions = sessions_.get(),
-                                                               .feedback = &feedback_,
-                                                               .retrieval = &retrieval_,
-                                                               .scoring = &scoring_});
-  }
-  void TearDown() override {
-    core_.reset();
-    sessions_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   v1::ConverseResponse Turn(const std::string& text, const std::string& session = "") {
     v1::ConverseRequest req;
     req.set_session_id(session);
@@ -44,16 +25,6 @@ class DialogueCoreTest : public ::testing::Test {
 
   bool IsComedy(int64_t id) { return world_.catalog->HasEntity(world_.catalog->RowOf(id), "genre:comedy"); }
 
-  testing::TinyWorld world_ = testing::MakeTinyWorld();
-  retrieval::RetrievalCore retrieval_core_{world_.catalog.get(), world_.models.get()};
-  scoring::ScoringCore scoring_core_{world_.catalog.get(), world_.models.get()};
-  InProcessFeedback feedback_;
-  InProcessRetrieval retrieval_{&retrieval_core_};
-  InProcessScoring scoring_{&scoring_core_};
-  std::filesystem::path dir_;
-  std::unique_ptr<SessionStore> sessions_;
-  std::unique_ptr<nlu::Understander> nlu_;
-  std::unique_ptr<DialogueCore> core_;
   Deadline deadline_ = std::chrono::system_clock::now() + std::chrono::seconds(3);
 };
 
