@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "libs/common/data_dir.h"
+
 namespace chatrec::catalog {
 namespace {
 
@@ -64,8 +66,7 @@ TEST_F(MovieLensFilesTest, MissingDirectoryIsNotFound) {
 }
 
 TEST(MovieLensRealDataTest, LoadsMl100kWithDbpedia) {
-  const char* env = std::getenv("CHATREC_DATA");
-  std::string root = env ? env : "../shared/data";
+  const std::string root = DataDirFromEnvironment();
   if (!fs::exists(root + "/ml-100k/u.data")) GTEST_SKIP() << "no ml-100k under " << root;
   auto data = LoadMovieLens(root + "/ml-100k", root + "/ml-100k-kg-dbpedia");
   ASSERT_TRUE(data.ok()) << data.status();

@@ -7,16 +7,13 @@
 
 #include "gtest/gtest.h"
 #include "libs/catalog/movielens.h"
+#include "libs/common/data_dir.h"
 #include "libs/nlu/understander.h"
 
 namespace chatrec::nlu {
 namespace {
 
-std::string DataDir() {
-  if (const char* env = std::getenv("CHATREC_DATA"); env != nullptr && *env != '\0') return env;
-  if (std::filesystem::exists("../shared/data/ml-100k/u.item")) return "../shared/data";
-  return "/work/shared/data";
-}
+std::string DataDir() { return DataDirFromEnvironment(); }
 
 class MovieLensUnderstanderTest : public ::testing::Test {
  protected:

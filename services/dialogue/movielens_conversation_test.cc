@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "libs/catalog/movielens.h"
+#include "libs/common/data_dir.h"
 #include "services/dialogue/dialogue_core.h"
 #include "services/dialogue/in_process_clients.h"
 
@@ -20,11 +21,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-std::string DataDir() {
-  if (const char* env = std::getenv("CHATREC_DATA"); env != nullptr && *env != '\0') return env;
-  if (std::filesystem::exists("../shared/data/ml-100k/u.item")) return "../shared/data";
-  return "/work/shared/data";
-}
+std::string DataDir() { return DataDirFromEnvironment(); }
 
 class MovieLensConversationTest : public ::testing::Test {
  protected:

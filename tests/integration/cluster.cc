@@ -12,14 +12,14 @@
 #include <thread>
 
 #include "libs/catalog/catalog_store.h"
+#include "libs/common/data_dir.h"
 #include "libs/server/client.h"
 
 namespace chatrec::testing {
 namespace fs = std::filesystem;
 
 std::string Cluster::DataDir() {
-  const char* env = std::getenv("CHATREC_DATA");
-  std::string dir = env && *env ? env : "../shared/data";
+  const std::string dir = DataDirFromEnvironment();
   return fs::exists(dir + "/ml-100k/u.data") ? dir : "";
 }
 

@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "libs/common/data_dir.h"
+
 ABSL_FLAG(std::string, data_dir, "", "Data sets root (default: $CHATREC_DATA, else ../shared/data)");
 ABSL_FLAG(std::string, store_dir, "var", "Root of the stores (catalog, model, feedback, dialogue)");
 ABSL_FLAG(bool, json, false, "Print JSON instead of text");
@@ -13,8 +15,7 @@ namespace chatrec::cli {
 std::string DataDir() {
   std::string d = absl::GetFlag(FLAGS_data_dir);
   if (!d.empty()) return d;
-  if (const char* env = std::getenv("CHATREC_DATA"); env && *env) return env;
-  return "../shared/data";
+  return DataDirFromEnvironment();
 }
 
 }  // namespace chatrec::cli
