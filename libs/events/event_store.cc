@@ -204,7 +204,7 @@ void EventStore::Enqueue(Pending* p) {
 }
 
 void EventStore::CommitGroup(std::vector<Pending*>& group) {
-  KvStore::Batch batch;
+  KvStore::Batch batch(kv_.get());  // bound: straight into RocksDB's batch (hundreds of events per group)
   absl::flat_hash_map<std::string, internal::UserSummary> summaries;
   absl::flat_hash_map<std::string, StatsFingerprint> stats_as_loaded;
   absl::flat_hash_map<int64_t, internal::ItemStats> items;

@@ -56,20 +56,48 @@ KvStore::Batch::Batch() = default;
 KvStore::Batch::~Batch() = default;
 KvStore::Batch::Batch(Batch&&) noexcept = default;
 
+KvStore::Batch::Batch(const KvStore* store) : store_(store), wb_(std::make_unique<rocksdb::WriteBatch>()) {}
+
+void KvStore::Batch::Bound(std::string_view cf, Kind kind, std::string_view key, std::string_view value) {
+  ++bound_count_;
+  if (!error_.ok()) return;
+  auto h = store_->Cf(cf);
+  if (!h.ok()) {
+    error_ = h.status();
+    return;
+  }
+  const rocksdb::Slice k(key.data(), key.size()), v(value.data(), value.size());
+  rocksdb::Status s = kind == Kind::kDelete  ? wb_->Delete(*h, k)
+                      : kind == Kind::kMerge ? wb_->Merge(*h, k, v)
+                                             : wb_->Put(*h, k, v);
+  if (!s.ok()) error_ = FromRocks(s, "batch");
+}
+
 void KvStore::Batch::Put(std::string_view cf, std::string_view key, std::string_view value) {
+  if (store_ != nullptr) return Bound(cf, Kind::kPut, key, value);
   ops_.push_back({std::string(cf), std::string(key), std::string(value), Kind::kPut});
 }
 void KvStore::Batch::PutProto(std::string_view cf, std::string_view key,
                               const google::protobuf::MessageLite& m) {
+  if (store_ != nullptr) {
+    scratch_.clear();
+    m.AppendToString(&scratch_);
+    return Bound(cf, Kind::kPut, key, scratch_);
+  }
   ops_.push_back({std::string(cf), std::string(key), m.SerializeAsString(), Kind::kPut});
 }
 void KvStore::Batch::Delete(std::string_view cf, std::string_view key) {
+  if (store_ != nullptr) return Bound(cf, Kind::kDelete, key, {});
   ops_.push_back({std::string(cf), std::string(key), {}, Kind::kDelete});
 }
 void KvStore::Batch::AddToCounter(std::string_view cf, std::string_view key, int64_t delta) {
+  if (store_ != nullptr) {
+    const std::string bytes = EncodeCounter(delta);
+    return Bound(cf, Kind::kMerge, key, bytes);
+  }
   ops_.push_back({std::string(cf), std::string(key), EncodeCounter(delta), Kind::kMerge});
 }
-size_t KvStore::Batch::count() const { return ops_.size(); }
+size_t KvStore::Batch::count() const { return store_ != nullptr ? bound_count_ : ops_.size(); }
 
 absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const KvStoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("KvStore: empty path");
@@ -184,6 +212,16 @@ absl::StatusOr<bool> KvStore::GetProto(std::string_view cf, std::string_view key
 
 absl::Status KvStore::Write(const Batch& batch) {
   if (options_.read_only) return absl::FailedPreconditionError("store is open read-only");
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  if (batch.store_ != nullptr) {
+    if (batch.store_ != this) {
+      return absl::InvalidArgumentError(absl::StrCat("a batch bound to the store in ", batch.store_->path(),
+                                                     " cannot be written to ", options_.path));
+    }
+    if (!batch.error_.ok()) return batch.error_;
+    return FromRocks(db_->Write(wo, batch.wb_.get()), "write");
+  }
   rocksdb::WriteBatch wb;
   for (const auto& op : batch.ops_) {
     auto h = Cf(op.cf);
@@ -193,8 +231,6 @@ absl::Status KvStore::Write(const Batch& batch) {
                                                          : wb.Put(*h, op.key, op.value);
     if (!s.ok()) return FromRocks(s, "batch");
   }
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
   return FromRocks(db_->Write(wo, &wb), "write");
 }
 

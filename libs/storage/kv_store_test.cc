@@ -75,6 +75,46 @@ TEST_F(KvStoreTest, BatchWithUnknownColumnFamilyWritesNothing) {
   EXPECT_TRUE(absl::IsNotFound(store->Get("a", "k").status()));
 }
 
+TEST_F(KvStoreTest, ABatchBoundToTheStoreWritesTheSameAsAnUnboundOne) {
+  auto store = *KvStore::Open({.path = dir_, .column_families = {"a", "n"}, .counter_column_families = {"n"}});
+  ASSERT_TRUE(store->Put("a", "gone", "x").ok());
+  for (bool bound : {false, true}) {
+    KvStore::Batch batch = bound ? KvStore::Batch(store.get()) : KvStore::Batch();
+    const std::string p = bound ? "b-" : "u-";
+    batch.Put("a", p + "k", "v");
+    chatrec::internal::ItemRecord item;
+    item.set_title("Fargo (1996)");
+    batch.PutProto("a", p + "proto", item);
+    batch.AddToCounter("n", "c", 2);
+    batch.AddToCounter("n", "c", 3);
+    batch.Delete("a", "gone");
+    EXPECT_EQ(batch.count(), 5u);
+    ASSERT_TRUE(store->Write(batch).ok());
+    EXPECT_EQ(*store->Get("a", p + "k"), "v");
+    chatrec::internal::ItemRecord back;
+    EXPECT_TRUE(*store->GetProto("a", p + "proto", &back));
+    EXPECT_EQ(back.title(), "Fargo (1996)");
+    EXPECT_TRUE(absl::IsNotFound(store->Get("a", "gone").status()));
+  }
+  EXPECT_EQ(KvStore::DecodeCounter(*store->Get("n", "c")), 10);
+}
+
+TEST_F(KvStoreTest, ABoundBatchWithAnUnknownColumnFamilyOrForAnotherStoreWritesNothing) {
+  auto store = *KvStore::Open({.path = dir_ / "one", .column_families = {"a"}});
+  auto other = *KvStore::Open({.path = dir_ / "two", .column_families = {"a"}});
+  KvStore::Batch bad(store.get());
+  bad.Put("a", "k", "v");
+  bad.Put("nope", "k", "v");
+  EXPECT_FALSE(store->Write(bad).ok());
+  EXPECT_TRUE(absl::IsNotFound(store->Get("a", "k").status()));
+  KvStore::Batch mine(store.get());
+  mine.Put("a", "k", "v");
+  EXPECT_EQ(other->Write(mine).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::IsNotFound(other->Get("a", "k").status()));
+  EXPECT_TRUE(store->Write(mine).ok());
+  EXPECT_EQ(*store->Get("a", "k"), "v");
+}
+
 TEST(KeyCodecTest, SignedKeysSortNumerically) {
   EXPECT_LT(keys::I64Key(-1), keys::I64Key(0));
   EXPECT_LT(keys::I64Key(2), keys::I64Key(256));
