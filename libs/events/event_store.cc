@@ -186,25 +186,98 @@ void EventStore::Enqueue(Pending* p) {
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(p);
   while (!p->done) {
-    if (leader_active_) {
-      cv_.wait(lock);
+    if (!leader_active_ && !queue_.empty()) {
+      // Become the leader: prepare everything queued so far as one group.
+      leader_active_ = true;
+      auto prep = std::make_unique<Prepared>(kv_.get());
+      prep->group.assign(queue_.begin(), queue_.end());
+      queue_.clear();
+      const bool refresh = std::any_of(prep->group.begin(), prep->group.end(),
+                                       [](const Pending* g) { return g->refresher != nullptr; });
+      const bool full = summary_cache_.size() > kMaxCachedUsers || item_cache_.size() > kMaxCachedItems;
+      // A refresher scans the stored history, and a cache that starts over reads the store:
+      // both need every earlier group written first.
+      if (refresh || full || reset_caches_) DrainLocked(lock);
+      if (full) {  // bounded by starting over
+        summary_cache_.clear();
+        item_cache_.clear();
+      }
+      while (!inflight_ids_.empty() && inflight_ids_.front().first <= written_seq_) {
+        for (const std::string& id : inflight_ids_.front().second) inflight_set_.erase(id);
+        inflight_ids_.pop_front();
+      }
+      prep->seq = next_seq_++;
+      prep->epoch = epoch_;
+      lock.unlock();
+      PrepareGroup(prep.get());
+      lock.lock();
+      if (!prep->status.ok()) reset_caches_ = true;  // the caches may hold part of the failed group
+      leader_active_ = false;
+      prepared_.push_back(std::move(prep));
+      cv_.notify_all();
       continue;
     }
-    // Become the leader: take everything queued so far and commit it in one batch.
-    leader_active_ = true;
-    std::vector<Pending*> group(queue_.begin(), queue_.end());
-    queue_.clear();
-    lock.unlock();
-    CommitGroup(group);
-    lock.lock();
-    leader_active_ = false;
-    for (Pending* g : group) g->done = true;
-    cv_.notify_all();
+    if (!writer_active_ && !prepared_.empty()) {
+      WriteOneLocked(lock);
+      continue;
+    }
+    cv_.wait(lock);
   }
 }
 
-void EventStore::CommitGroup(std::vector<Pending*>& group) {
-  KvStore::Batch batch(kv_.get());  // bound: straight into RocksDB's batch (hundreds of events per group)
+void EventStore::WriteOneLocked(std::unique_lock<std::mutex>& lock) {
+  writer_active_ = true;
+  std::unique_ptr<Prepared> w = std::move(prepared_.front());
+  prepared_.pop_front();
+  const bool stale = w->epoch != epoch_;
+  lock.unlock();
+  absl::Status status = w->status;
+  if (status.ok() && stale) {
+    status = absl::AbortedError("an earlier group of events failed to be written; nothing of this one was; retry");
+  }
+  if (status.ok() && w->batch.count() > 0) status = kv_->Write(w->batch);
+  lock.lock();
+  if (!status.ok() && w->status.ok() && !stale) {
+    // The groups prepared after this one built on it: they are not written (epoch), and the
+    // caches, which hold its effects, start over from the store.
+    ++epoch_;
+    reset_caches_ = true;
+  }
+  for (Pending* g : w->group) {
+    if (!status.ok()) {
+      if (g->refresher) {
+        g->refreshed = status;
+      } else {
+        g->result = status;
+      }
+    }
+    g->done = true;
+  }
+  written_seq_ = w->seq;
+  writer_active_ = false;
+  cv_.notify_all();
+}
+
+void EventStore::DrainLocked(std::unique_lock<std::mutex>& lock) {
+  while (!prepared_.empty() || writer_active_) {
+    if (!writer_active_) {
+      WriteOneLocked(lock);
+    } else {
+      cv_.wait(lock);
+    }
+  }
+  if (reset_caches_) {
+    summary_cache_.clear();
+    item_cache_.clear();
+    inflight_ids_.clear();
+    inflight_set_.clear();
+    reset_caches_ = false;
+  }
+}
+
+void EventStore::PrepareGroup(Prepared* prep) {
+  KvStore::Batch& batch = prep->batch;  // bound: straight into RocksDB's batch (hundreds of events per group)
+  std::vector<Pending*>& group = prep->group;
   absl::flat_hash_map<std::string, internal::UserSummary> summaries;
   absl::flat_hash_map<std::string, StatsFingerprint> stats_as_loaded;
   absl::flat_hash_map<int64_t, internal::ItemStats> items;
@@ -261,7 +334,7 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
     AppendResult r;
     for (const v1::Event& e : p->events) {
       std::string id_key = EventIdKey(e.user_id(), e.event_id());
-      if (new_ids.contains(id_key)) {
+      if (new_ids.contains(id_key) || inflight_set_.contains(id_key)) {  // in this group, or one not written yet
         ++r.duplicates;
         continue;
       }
@@ -366,22 +439,18 @@ void EventStore::CommitGroup(std::vector<Pending*>& group) {
     std::sort(pairs.begin(), pairs.end());
     for (const auto& [pair, delta] : pairs) batch.AddToCounter("cooc", CoKey(pair.first, pair.second), delta);
   }
-  if (status.ok() && batch.count() > 0) status = kv_->Write(batch);
-  if (status.ok()) {
-    // Only committed state enters the caches; bounded by starting over when full.
-    if (summary_cache_.size() > kMaxCachedUsers) summary_cache_.clear();
-    if (item_cache_.size() > kMaxCachedItems) item_cache_.clear();
-    for (auto& [user, s] : summaries) summary_cache_[user] = std::move(s);
-    for (auto& [item, s] : items) item_cache_[item] = std::move(s);
-  }
   if (!status.ok()) {
-    for (Pending* p : group) {
-      if (p->refresher) {
-        p->refreshed = status;
-      } else {
-        p->result = status;
-      }
-    }
+    prep->status = status;  // nothing is written; every caller of the group gets this
+    return;
+  }
+  // The caches run ahead of the store by the groups not written yet; a failed write makes
+  // the next leader drop them (reset_caches_).
+  for (auto& [user, s] : summaries) summary_cache_[user] = std::move(s);
+  for (auto& [item, s] : items) item_cache_[item] = std::move(s);
+  if (!new_ids.empty()) {
+    std::vector<std::string> ids(new_ids.begin(), new_ids.end());
+    inflight_set_.insert(ids.begin(), ids.end());
+    inflight_ids_.emplace_back(prep->seq, std::move(ids));
   }
 }
 
@@ -526,8 +595,9 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return !leader_active_; });
   leader_active_ = true;
+  DrainLocked(lock);  // the user's history and the item counters as stored are complete
   lock.unlock();
-  KvStore::Batch batch;
+  KvStore::Batch batch(kv_.get());
   int64_t n = 0;
   // The user's share of the item counters and co-occurrences goes too: replay the
   // history in time order as Append saw it (liked list, co-occurrence window) and

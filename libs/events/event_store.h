@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "chatrec/internal/store.pb.h"
@@ -125,20 +126,45 @@ class EventStore {
     absl::StatusOr<internal::UserSummary> refreshed = internal::UserSummary{};
     bool done = false;
   };
+  // A group prepared by the leader and waiting for (or in) its write.
+  struct Prepared {
+    std::vector<Pending*> group;
+    storage::KvStore::Batch batch;
+    absl::Status status;  // preparing failed: nothing to write, the group gets this
+    uint64_t seq = 0;     // preparation order = write order
+    uint64_t epoch = 0;   // written only if no earlier write failed since it was prepared
+    explicit Prepared(const storage::KvStore* kv) : batch(kv) {}
+  };
   EventStore(std::unique_ptr<storage::KvStore> kv, SummaryUpdater stats_updater)
       : kv_(std::move(kv)), stats_updater_(std::move(stats_updater)) {}
-  // Queues p and returns once a leader (possibly this caller) has committed it.
+  // Queues p and returns once its group is committed (or failed). Two stages run at once:
+  // one caller prepares the next group (the leader) while another writes the previous one
+  // (the writer), so preparing and RocksDB's synced write overlap. Groups are written in the
+  // order they were prepared, and a group is acknowledged only after its own write.
   void Enqueue(Pending* p);
-  // Writes a group of pending appends and refreshes in one batch; leader only.
-  // Refreshes run first, on the state committed before the group.
-  void CommitGroup(std::vector<Pending*>& group);
-
+  // Builds the batch of a group of appends and refreshes on the leader's caches, which it
+  // updates as if the write will succeed; leader only. Refreshes run first.
+  void PrepareGroup(Prepared* prep);
+  // Waits (holding `lock`) until every prepared group is written; then the store holds
+  // everything the caches do, and a failed write's optimistic cache state is dropped.
+  void DrainLocked(std::unique_lock<std::mutex>& lock);
+  // Writes the oldest prepared group (called holding `lock`, with no writer active).
+  void WriteOneLocked(std::unique_lock<std::mutex>& lock);
   std::unique_ptr<storage::KvStore> kv_;
   const SummaryUpdater stats_updater_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending*> queue_;  // guarded by mu_
-  bool leader_active_ = false;  // guarded by mu_
+  bool leader_active_ = false;  // guarded by mu_: someone prepares (or DeleteUser runs)
+  std::deque<std::unique_ptr<Prepared>> prepared_;  // guarded by mu_, in seq order
+  bool writer_active_ = false;  // guarded by mu_
+  uint64_t next_seq_ = 1, written_seq_ = 0;  // guarded by mu_
+  uint64_t epoch_ = 0;          // guarded by mu_; bumped by a failed write
+  bool reset_caches_ = false;   // guarded by mu_: drop the caches (and in-flight ids) before the next use
+  // Event ids of prepared groups, by group seq, until their write is done (leader only):
+  // a retry of an event still in flight is a duplicate too.
+  std::deque<std::pair<uint64_t, std::vector<std::string>>> inflight_ids_;
+  absl::flat_hash_set<std::string> inflight_set_;
   // Committed summaries and item counters, read and written by the leader only
   // (whoever holds leader_active_), so appends skip most point reads.
   static constexpr size_t kMaxCachedUsers = 200'000, kMaxCachedItems = 1'000'000;

@@ -89,6 +89,49 @@ TEST_F(EventStoreTest, ConcurrentAppendsAreAllDurableAndCountedOnce) {
   EXPECT_EQ(store_->GetItemStats(7)->positives(), 8);
 }
 
+// Retries race the first sends: an event can be a duplicate of one whose group is prepared but
+// not written yet (the leader prepares a group while the previous one is written). Each event
+// is still stored and counted once, and every call's recorded + duplicates is its batch size.
+TEST_F(EventStoreTest, RetriesOfEventsStillInFlightAreDuplicatesAndStoredOnce) {
+  std::atomic<int64_t> recorded{0}, duplicates{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 60; ++i) {
+        // Every thread sends the same 60 batches of 5 events (ids shared), in a different order.
+        const int b = (i * (t + 1) * 7) % 60;
+        std::vector<v1::Event> batch;
+        for (int j = 0; j < 5; ++j) {
+          const int n = b * 5 + j;
+          batch.push_back(Ev("e" + std::to_string(n), "u" + std::to_string(n % 3), n % 11,
+                             n % 2 ? v1::EVENT_TYPE_LIKE : v1::EVENT_TYPE_IMPRESSION, 1000 + n));
+        }
+        auto r = store_->Append(batch);
+        ASSERT_TRUE(r.ok()) << r.status();
+        EXPECT_EQ(r->recorded + r->duplicates, 5);
+        recorded += r->recorded;
+        duplicates += r->duplicates;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(recorded.load(), 300);
+  EXPECT_EQ(duplicates.load(), 7 * 300);
+  int64_t events = 0, stored = 0;
+  for (int u = 0; u < 3; ++u) {
+    events += store_->GetSummary("u" + std::to_string(u))->event_count();
+    ASSERT_TRUE(store_->ScanUser("u" + std::to_string(u), 0, 0, "", [&](const std::string&, const v1::Event&) {
+      ++stored;
+      return true;
+    }).ok());
+  }
+  EXPECT_EQ(events, 300);
+  EXPECT_EQ(stored, 300);
+  int64_t item_events = 0;
+  for (int item = 0; item < 11; ++item) item_events += store_->GetItemStats(item)->events();
+  EXPECT_EQ(item_events, 300);
+}
+
 TEST_F(EventStoreTest, DeleteUserErasesHistoryAndSummary) {
   ASSERT_TRUE(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, 1), Ev("b", "v", 1, v1::EVENT_TYPE_LIKE, 1)}).ok());
   EXPECT_EQ(*store_->DeleteUser("u"), 1);
