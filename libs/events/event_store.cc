@@ -186,8 +186,10 @@ void EventStore::Enqueue(Pending* p) {
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(p);
   while (!p->done) {
-    if (!leader_active_ && !queue_.empty()) {
-      // Become the leader: prepare everything queued so far as one group.
+    if (!leader_active_ && !queue_.empty() && prepared_.empty()) {
+      // Become the leader: prepare everything queued so far as one group. At most one group
+      // waits for the writer: the queue meanwhile grows into the next, larger group (one
+      // fsync and one write of each user's and item's counters for more events).
       leader_active_ = true;
       auto prep = std::make_unique<Prepared>(kv_.get());
       prep->group.assign(queue_.begin(), queue_.end());
