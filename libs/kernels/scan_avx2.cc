@@ -135,10 +135,26 @@ inline __m256i FoldPairs(__m256i rows0123, __m256i rows4567) {
   return _mm256_permute4x64_epi64(_mm256_hadd_epi32(rows0123, rows4567), _MM_SHUFFLE(3, 1, 2, 0));
 }
 
-int64_t ScanInt8(const Int8View& m, const Int8Query& q, int64_t begin, int64_t end,
-                 float threshold, ScoredItem* hits) {
+// Queries up to this many 4-dim groups (d <= 1024) get their broadcast weight vectors built once
+// per call, on the stack; longer ones build each group's vector as they go.
+constexpr int64_t kMaxTableGroups = 256;
+
+// Group g's 4 weights widened to int16 and repeated for 4 rows: the VPMADDWD operand.
+inline __m256i GroupWeights16(const int8_t* wq, int64_t g) {
+  int32_t w4;
+  __builtin_memcpy(&w4, wq + 4 * g, sizeof(w4));
+  return _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(w4)));
+}
+
+template <bool kTable>
+int64_t ScanInt8Impl(const Int8View& m, const Int8Query& q, int64_t begin, int64_t end,
+                     float threshold, ScoredItem* hits) {
   const int64_t groups = m.padded_dim / 4;
   const int64_t block_bytes = 16 * m.padded_dim;
+  alignas(32) __m256i table[kTable ? kMaxTableGroups : 1];
+  if constexpr (kTable) {
+    for (int64_t g = 0; g < groups; ++g) table[g] = GroupWeights16(q.wq, g);
+  }
   const __m256i correction = _mm256_set1_epi32(q.correction);
   const __m256 w_scale = _mm256_set1_ps(q.w_scale);
   const __m256 thr = _mm256_set1_ps(threshold);
@@ -150,9 +166,7 @@ int64_t ScanInt8(const Int8View& m, const Int8Query& q, int64_t begin, int64_t e
     __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
                       _mm256_setzero_si256()};
     for (int64_t g = 0; g < groups; ++g) {
-      const int8_t* wg = q.wq + 4 * g;
-      const __m256i w16 = _mm256_setr_epi16(wg[0], wg[1], wg[2], wg[3], wg[0], wg[1], wg[2], wg[3],
-                                            wg[0], wg[1], wg[2], wg[3], wg[0], wg[1], wg[2], wg[3]);
+      const __m256i w16 = kTable ? _mm256_load_si256(&table[g]) : GroupWeights16(q.wq, g);
       const uint8_t* line = codes + g * 64;
       for (int k = 0; k < 4; ++k) {
         const __m256i x = _mm256_cvtepu8_epi16(
@@ -174,6 +188,13 @@ int64_t ScanInt8(const Int8View& m, const Int8Query& q, int64_t begin, int64_t e
     }
   }
   return n;
+}
+
+int64_t ScanInt8(const Int8View& m, const Int8Query& q, int64_t begin, int64_t end,
+                 float threshold, ScoredItem* hits) {
+  return m.padded_dim / 4 <= kMaxTableGroups
+             ? ScanInt8Impl<true>(m, q, begin, end, threshold, hits)
+             : ScanInt8Impl<false>(m, q, begin, end, threshold, hits);
 }
 
 }  // namespace
