@@ -23,7 +23,11 @@ int8_t Quantize(float v, float inv_scale) {
   return static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
 }
 
-// w ≈ w_scale * wq with wq in [-127, 127]; the kernels add back 128 * sum(wq) (see Int8Query).
+// w ≈ w_scale * wq; the kernels add back 128 * sum(wq) (see Int8Query). The scale bounds every
+// pair of neighbouring dims (2i, 2i+1), not just every dim: |wq[2i]| + |wq[2i+1]| <= 128 (127 plus
+// at most one step of rounding), so each wq is in [-127, 127] and the AVX2 kernel's VPMADDUBSW
+// pair sums, code0 * wq0 + code1 * wq1 with codes in [0, 255], stay within 255 * 128 = 32640 and
+// never saturate int16. Every ISA level uses this same query, so their int32 dot products agree.
 struct QuantizedQuery {
   std::vector<int8_t> wq;
   internal::Int8Query view;
@@ -32,7 +36,12 @@ struct QuantizedQuery {
 QuantizedQuery QuantizeQuery(absl::Span<const float> w, int padded_dim) {
   QuantizedQuery q;
   q.wq.assign(static_cast<size_t>(padded_dim), 0);
-  const float scale = ScaleFor(w.data(), static_cast<int>(w.size()));
+  float max_pair = 0.0f;
+  for (size_t j = 0; j < w.size(); j += 2) {
+    const float next = j + 1 < w.size() ? std::fabs(w[j + 1]) : 0.0f;
+    max_pair = std::max(max_pair, std::fabs(w[j]) + next);
+  }
+  const float scale = max_pair > 0.0f ? max_pair / 127.0f : 1.0f;
   int32_t sum = 0;
   for (size_t j = 0; j < w.size(); ++j) {
     q.wq[j] = Quantize(w[j], 1.0f / scale);

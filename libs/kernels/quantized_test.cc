@@ -26,6 +26,17 @@ Matrices Make(const testing::Dataset& d) {
   return Matrices{std::move(exact), std::move(q)};
 }
 
+// The query's quantisation step: the largest |w| over a pair of dims (2i, 2i+1), divided by 127
+// (what QuantizeQuery uses, so that u8 x s8 pair sums fit in int16).
+double QueryStep(const std::vector<float>& w) {
+  double max_pair = 0;
+  for (size_t j = 0; j < w.size(); j += 2) {
+    max_pair = std::max(max_pair, std::fabs(double{w[j]}) +
+                                      (j + 1 < w.size() ? std::fabs(double{w[j + 1]}) : 0.0));
+  }
+  return max_pair / 127;
+}
+
 testing::Dataset Gaussian(int64_t n, int dim, uint32_t seed) {
   std::mt19937 rng(seed);
   testing::Dataset d;
@@ -50,16 +61,18 @@ TEST(QuantizedTest, ApproxScoresAgreeAcrossIsasAndApproximateExactScores) {
       }
     }
     // Error bound of symmetric int8: each product is off by at most about half a step of each
-    // factor, |e| <= sum_j (s_y |w_j| + s_w |y_j|) / 2 with s = max|.| / 127.
-    double max_w = 0, sum_w = 0;
-    for (float x : w) max_w = std::max<double>(max_w, std::fabs(x)), sum_w += std::fabs(x);
+    // factor, |e| <= sum_j (s_y |w_j| + s_w |y_j|) / 2 with s_y = max|y| / 127 and
+    // s_w = QueryStep(w).
+    double sum_w = 0;
+    for (float x : w) sum_w += std::fabs(x);
+    const double step_w = QueryStep(w);
     for (int64_t r = 0; r < d.n(); ++r) {
       double max_y = 0, sum_y = 0;
       for (int j = 0; j < dim; ++j) {
         max_y = std::max<double>(max_y, std::fabs(d.rows[r * dim + j]));
         sum_y += std::fabs(d.rows[r * dim + j]);
       }
-      const double bound = 0.5 * (max_y / 127 * sum_w + max_w / 127 * sum_y) * 1.05 + 1e-4;
+      const double bound = 0.5 * (max_y / 127 * sum_w + step_w * sum_y) * 1.05 + 1e-4;
       ASSERT_LE(std::fabs(scalar_scores[r] - ref[r]), bound) << "dim=" << dim << " row=" << r;
     }
     for (Isa isa : AvailableIsas()) {
@@ -69,6 +82,62 @@ TEST(QuantizedTest, ApproxScoresAgreeAcrossIsasAndApproximateExactScores) {
       EXPECT_TRUE(testing::ValidTopK(TopKQuantizedApprox(m.quantized, w, 40, 1), scalar_scores,
                                      40, 1e-4))
           << IsaName(isa) << " dim=" << dim;
+    }
+  }
+}
+
+TEST(QuantizedTest, ExtremeCodesAndWeightsDoNotSaturate) {
+  // Rows of +-1 quantise to codes 1 and 255 (q = -127, +127); queries whose neighbouring weights
+  // are both at the largest magnitude (or one at the largest, one zero) give the largest int16 pair
+  // sums in the AVX2 kernel's VPMADDUBSW. Any saturation would be off by thousands of steps, far
+  // outside the int8 error bound, and would make the levels disagree.
+  constexpr int kDim = 64;
+  testing::Dataset d;
+  d.dim = kDim;
+  const int kPatterns = 6;
+  for (int p = 0; p < kPatterns; ++p) {
+    for (int j = 0; j < kDim; ++j) {
+      const bool plus = p == 0 ? true : p == 1 ? false : p == 2 ? j % 2 == 0 : p == 3 ? j % 4 < 2
+                      : p == 4 ? j % 3 == 0 : j < kDim / 2;
+      d.rows.push_back(plus ? 1.0f : -1.0f);
+    }
+  }
+  // Padding rows (code 128) and a row of zeros share the block.
+  for (int j = 0; j < kDim; ++j) d.rows.push_back(0.0f);
+  const Matrices m = Make(d);
+  std::vector<std::vector<float>> queries;
+  queries.push_back(std::vector<float>(kDim, 1.0f));
+  queries.push_back(std::vector<float>(kDim, -1.0f));
+  std::vector<float> alternating(kDim), single(kDim, 0.0f), mixed(kDim);
+  for (int j = 0; j < kDim; ++j) {
+    alternating[j] = j % 2 == 0 ? 1.0f : -1.0f;
+    mixed[j] = j % 4 == 0 ? 3.0f : j % 4 == 1 ? -3.0f : j % 4 == 2 ? 1.5f : 0.0f;
+  }
+  single[7] = -2.0f;
+  queries.push_back(alternating);
+  queries.push_back(single);
+  queries.push_back(mixed);
+  for (const std::vector<float>& w : queries) {
+    const std::vector<double> ref = testing::ReferenceScores(d, w);
+    double sum_w = 0;
+    for (float x : w) sum_w += std::fabs(x);
+    std::vector<double> scalar_scores(ref.size());
+    for (Isa isa : AvailableIsas()) {
+      IsaScope scope(isa);
+      const std::vector<ScoredItem> got = TopKQuantizedApprox(m.quantized, w, d.n());
+      ASSERT_EQ(static_cast<int64_t>(got.size()), d.n());
+      for (const ScoredItem& it : got) {
+        // max|y| = 1 (or 0), sum|y| = kDim: the bound of the test above.
+        const double bound = 0.5 * (sum_w / 127 + QueryStep(w) * kDim) * 1.05 + 1e-4;
+        EXPECT_LE(std::fabs(it.score - ref[it.row]), bound)
+            << IsaName(isa) << " row=" << it.row << " w[0]=" << w[0];
+        if (isa == Isa::kScalar) {
+          scalar_scores[it.row] = it.score;
+        } else {
+          EXPECT_NEAR(it.score, scalar_scores[it.row], 1e-4 * (1 + std::fabs(ref[it.row])))
+              << IsaName(isa) << " row=" << it.row;
+        }
+      }
     }
   }
 }

@@ -33,6 +33,8 @@ struct Int8View {
 };
 
 // A query quantised for Int8View: w ≈ w_scale * wq; correction = 128 * sum(wq) undoes the +128.
+// Every pair of dims (2i, 2i+1) has |wq[2i]| + |wq[2i+1]| <= 128, so u8 code pairs times wq pairs
+// fit in int16 (the AVX2 kernel relies on it; see QuantizeQuery in quantized.cc).
 struct Int8Query {
   const int8_t* wq;  // padded_dim entries, zero past dim
   int32_t correction;
