@@ -10,6 +10,18 @@ void ItemItem::Accumulate(int32_t seed, float weight, absl::flat_hash_map<int32_
   for (int32_t k = offsets[seed]; k < offsets[seed + 1]; ++k) (*term)[neighbours[k]] += scale * weight * weights[k];
 }
 
+std::vector<std::pair<int32_t, float>> ItemItem::Neighbours(absl::Span<const std::pair<int32_t, float>> seeds,
+                                                             size_t k) const {
+  absl::flat_hash_map<int32_t, float> term;
+  for (const auto& [row, weight] : seeds) Accumulate(row, weight, &term);
+  std::vector<std::pair<int32_t, float>> out(term.begin(), term.end());
+  auto better = [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); };
+  const size_t keep = std::min(k, out.size());
+  std::partial_sort(out.begin(), out.begin() + keep, out.end(), better);
+  out.resize(keep);
+  return out;
+}
+
 ItemItem LearnItemItem(const std::vector<std::vector<int32_t>>& histories, int32_t num_items,
                        const ItemItemOptions& o) {
   ItemItem out;
@@ -36,7 +48,9 @@ ItemItem LearnItemItem(const std::vector<std::vector<int32_t>>& histories, int32
   for (int32_t i = 0; i < num_items; ++i) {
     row.clear();
     for (const auto& [j, c] : co[i]) {
-      if (c >= o.min_count) row.push_back({static_cast<float>(c / std::sqrt(double(count[i]) * count[j])), j});
+      if (c < o.min_count) continue;
+      const double norm = o.norm == ItemItemNorm::kCosine ? std::sqrt(double(count[i]) * count[j]) : double(count[i]);
+      row.push_back({static_cast<float>(c / norm), j});
     }
     std::sort(row.begin(), row.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
     if (row.size() > static_cast<size_t>(std::max(o.neighbours, 0))) row.resize(std::max(o.neighbours, 0));

@@ -1,7 +1,9 @@
 // The item-item term of the score: how often two films come up together in one
-// person's history (for ReDial, one dialogue: the films the seeker answered about),
-// cosine-normalised, W[j][i] = c_ji / sqrt(n_j n_i), keeping each item's strongest
-// neighbours. At scoring time the liked or mentioned titles of the request's KG
+// person's history (for ReDial, one dialogue: the films mentioned in it), normalised
+// either as the conditional share W[j][i] = c_ji / n_j ("of the histories with j, the
+// share that also have i"; the default) or by the cosine W[j][i] = c_ji / sqrt(n_j n_i),
+// which also divides by the neighbour's own count and so favours rare films; each item
+// keeps its strongest neighbours. At scoring time the liked or mentioned titles of the request's KG
 // context add  scale · Σ_j weight_j · W[j][i]  to item i's score (ScoreBreakdown.item_item).
 // It captures what the low-rank vectors smooth away: specific films named together.
 #pragma once
@@ -14,7 +16,10 @@
 
 namespace chatrec::model {
 
+enum class ItemItemNorm { kConditional, kCosine };
+
 struct ItemItemOptions {
+  ItemItemNorm norm = ItemItemNorm::kConditional;
   int neighbours = 50;   // kept per item
   int min_count = 1;     // co-occurrences below this are dropped
   float scale = 0;       // weight of the term in the score; 0 turns it off
@@ -30,6 +35,10 @@ struct ItemItem {
   bool empty() const { return offsets.empty() || scale == 0; }
   // Adds scale · weight · W[seed][·] for each seed row; rows out of range are ignored.
   void Accumulate(int32_t seed_row, float weight, absl::flat_hash_map<int32_t, float>* term) const;
+  // The rows with the largest Σ weight · W[seed][row] over `seeds` (row, weight), best first,
+  // scaled as in Accumulate; ties by row. The seeds themselves are not left out.
+  std::vector<std::pair<int32_t, float>> Neighbours(absl::Span<const std::pair<int32_t, float>> seeds,
+                                                   size_t k) const;
 };
 
 // `histories`: the item rows of each person (repeats are counted once).

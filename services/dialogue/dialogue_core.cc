@@ -182,6 +182,12 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
       *state->add_asked_attributes() = q->attribute();
       resp.set_text(u.intent == v1::INTENT_GREETING ? absl::StrCat(SmallTalkReply(req.text()), q->text()) : q->text());
     } else {
+      // A whole list turned down with nothing new said: ask what would narrow it most, next to the new list.
+      std::optional<v1::Question> follow_up;
+      if (o_.ask_questions && o_.follow_up_min_candidates > 0 && change.wants_new_items && u.mentions.empty() &&
+          state->shown_item_ids_size() > 0) {
+        follow_up = ChooseFollowUpQuestion(c, *state, o_.follow_up_min_candidates, o_.follow_up_attributes);
+      }
       Recommend(&session, change, k, deadline, &resp, o_.lead_with_discussed);
       state->clear_last_item_ids();
       for (const auto& item : resp.items()) {
@@ -196,6 +202,11 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
         std::string intro = RecommendationIntro(c, *state, change, variant);
         resp.set_text(resp.text().empty() ? intro : absl::StrCat(resp.text(), " ", intro));
         LlmReword(session, deadline, &resp);
+        if (follow_up) {
+          *resp.mutable_question() = *follow_up;
+          *state->add_asked_attributes() = follow_up->attribute();
+          resp.set_text(absl::StrCat(follow_up->text(), " ", resp.text()));
+        }
       } else if (resp.text().empty()) {
         resp.set_text(absl::StrCat("I couldn't find any ", DescribeConstraints(c, state->constraints()),
                                    ". Could you loosen one of the wishes?"));

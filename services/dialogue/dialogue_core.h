@@ -5,6 +5,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "chatrec/v1/dialogue.pb.h"
@@ -41,6 +43,11 @@ struct DialogueCoreOptions {
   float discussed_context_weight = 0.5f;
   // The clarifying-question policy (libs/dialogue/policy.h); off, every turn recommends.
   bool ask_questions = true;
+  // With questions on: after the user turns a whole list down without saying anything new,
+  // the new list comes with a follow-up question (ChooseFollowUpQuestion) while at least this
+  // many films are still in play; 0 never asks one.
+  int follow_up_min_candidates = 30;
+  std::vector<std::string> follow_up_attributes;  // what a follow-up may ask about; empty: all (policy.h)
 };
 
 class DialogueCore {

@@ -22,6 +22,17 @@ std::string UserSimulator::Answer(int32_t row, const std::string& attribute) {
       return absl::StrCat("I'd like a ", name, " movie.");
     }
   }
+  if (attribute == "starring" || attribute == "director") {
+    std::vector<std::string> people;  // the first three billed actors, or the directors
+    for (const auto& f : item.facts()) {
+      if (f.relation() == attribute && (attribute != "starring" || people.size() < 3)) people.push_back(f.entity_id());
+    }
+    if (!people.empty()) {
+      const std::string name = catalog_->EntityName(people[std::uniform_int_distribution<size_t>(0, people.size() - 1)(rng_)]);
+      return attribute == "starring" ? absl::StrCat("Something with ", name, ".")
+                                     : absl::StrCat("Something directed by ", name, ".");
+    }
+  }
   return "I don't mind, surprise me.";
 }
 
@@ -57,6 +68,8 @@ absl::StatusOr<Episode> UserSimulator::Run(int64_t target_id, const std::string&
     if (resp->has_question() && !resp->question().attribute().empty()) {
       ++e.questions;
       say = Answer(row, resp->question().attribute());
+      // A follow-up question next to a list: that list is turned down too.
+      if (resp->items_size() > 0) say = "None of those. " + say;
     } else {
       say = "No, none of those. Something else?";
     }

@@ -1,10 +1,11 @@
 // A simulated user for the dialogue engine (`chatrec simulate`). It has one target
 // film in mind; it opens without saying what it wants, answers the system's
-// clarifying questions from the target's KG facts (a genre of it, its decade), turns
-// down every recommendation list that does not hold the target ("none of those") and
-// accepts when the target is among the first k items. An episode ends on acceptance or
+// clarifying questions from the target's KG facts (a genre of it, its decade, one of
+// its first three billed actors, its director), turns down every recommendation list
+// that does not hold the target ("none of those", followed by the answer when the list
+// came with a question) and accepts when the target is among the first k items. An episode ends on acceptance or
 // after max_turns user turns. Deterministic for a seed (the only choice is which of the
-// target's genres it names).
+// target's genres or people it names).
 #pragma once
 
 #include <cstdint>
@@ -40,7 +41,8 @@ class UserSimulator {
   // One conversation about `target_id` in a new session of `user_id`.
   absl::StatusOr<Episode> Run(int64_t target_id, const std::string& user_id);
 
-  // What the user says to a question about `attribute` ("genre", "decade"), from the
+  // What the user says to a question about `attribute` ("genre", "decade", "starring",
+  // "director"), from the
   // target's facts; a neutral answer when the target has no such fact.
   std::string Answer(int32_t target_row, const std::string& attribute);
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "libs/dialogue/policy.h"
 #include "services/dialogue/in_process_clients.h"
 #include "services/testing/tiny_world.h"
 
@@ -24,14 +25,15 @@ class UserSimulatorTest : public ::testing::Test {
     sessions_.reset();
     std::filesystem::remove_all(dir_);
   }
-  std::unique_ptr<DialogueCore> Core(bool ask_questions) {
+  std::unique_ptr<DialogueCore> Core(bool ask_questions, int follow_up_min_candidates = 30) {
     return std::make_unique<DialogueCore>(DialogueCoreOptions{.catalog = world_.catalog.get(),
                                                               .nlu = nlu_.get(),
                                                               .sessions = sessions_.get(),
                                                               .feedback = &feedback_,
                                                               .retrieval = &retrieval_,
                                                               .scoring = &scoring_,
-                                                              .ask_questions = ask_questions});
+                                                              .ask_questions = ask_questions,
+                                                              .follow_up_min_candidates = follow_up_min_candidates});
   }
 
   testing::TinyWorld world_ = testing::MakeTinyWorld();
@@ -57,6 +59,31 @@ TEST_F(UserSimulatorTest, AnswersTheGenreQuestionFromTheTargetAndFindsIt) {
   EXPECT_EQ(e->transcript[2], "user: I'd like a comedy movie.");
   EXPECT_TRUE(e->success);
   EXPECT_LE(e->turns, 3);
+}
+
+// Item 11, a horror film of the 1980s: after "horror", three lists of one do not reach it.
+// With follow-ups, the first "none of those" brings a second question next to the new list
+// (not the genre again), and the answer narrows the horror films enough to find it.
+TEST_F(UserSimulatorTest, AFollowUpQuestionAfterARejectedListFindsWhatOneQuestionCannot) {
+  auto once = Core(true, /*follow_up_min_candidates=*/0);
+  UserSimulator a(once.get(), world_.catalog.get(), {.max_turns = 5, .k = 1, .seed = 1});
+  auto without = a.Run(11, "sim:once");
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_EQ(without->questions, 1);
+  EXPECT_FALSE(without->success);
+
+  auto follow = Core(true, /*follow_up_min_candidates=*/2);
+  UserSimulator b(follow.get(), world_.catalog.get(), {.max_turns = 5, .k = 1, .seed = 1});
+  auto with = b.Run(11, "sim:follow");
+  ASSERT_TRUE(with.ok()) << with.status();
+  EXPECT_EQ(with->questions, 2);
+  EXPECT_TRUE(with->success);
+  ASSERT_GE(with->transcript.size(), 7u);
+  EXPECT_EQ(with->transcript[2], "user: I'd like a horror movie.");
+  EXPECT_EQ(with->transcript[4], "user: No, none of those. Something else?");
+  EXPECT_NE(with->transcript[5].find("To narrow it down"), std::string::npos) << with->transcript[5];
+  EXPECT_EQ(with->transcript[5].find("What kind of movie"), std::string::npos) << "never the genre question twice";
+  EXPECT_EQ(with->transcript[6].rfind("user: None of those. Something ", 0), 0u) << with->transcript[6];
 }
 
 TEST_F(UserSimulatorTest, WithoutTheQuestionPolicyItOnlyRejects) {
@@ -119,6 +146,33 @@ TEST(SampleTargetsTest, DistinctSeededAndBounded) {
   std::sort(a.begin(), a.end());
   EXPECT_EQ(std::unique(a.begin(), a.end()), a.end());
   EXPECT_EQ(SampleTargets(*world.catalog, 100, 3).size(), 12u);
+}
+
+// Information gain and the follow-up choice on the tiny world: 1-6 comedies, 7-12 horror,
+// 1-3 and 7-9 from the 1990s, the others from the 1980s; Wes Craven directs 7, 8 and 10.
+TEST(FollowUpPolicyTest, AsksTheMostInformativeAttributeNeverTwiceAndOnlyWhileManyFilmsFit) {
+  testing::TinyWorld world = testing::MakeTinyWorld();
+  const catalog::Catalog& c = *world.catalog;
+  std::vector<int32_t> horror;
+  for (int64_t id = 7; id <= 12; ++id) horror.push_back(c.RowOf(id));
+  EXPECT_NEAR(ExpectedInformationGain(c, horror, "decade"), 1.0, 1e-9);  // three and three
+  EXPECT_NEAR(ExpectedInformationGain(c, horror, "genre"), 0.0, 1e-9);   // all horror
+  // Craven (3 films) or "don't mind" (3): one bit as well.
+  EXPECT_NEAR(ExpectedInformationGain(c, horror, "director"), 1.0, 1e-9);
+
+  v1::SessionState s;
+  s.mutable_constraints()->add_must_entities("genre:horror");
+  s.add_asked_attributes("genre");
+  s.add_shown_item_ids(7);
+  EXPECT_EQ(RowsInPlay(c, s).size(), 5u);
+  auto q = ChooseFollowUpQuestion(c, s, /*min_candidates=*/2);
+  ASSERT_TRUE(q.has_value());
+  EXPECT_NE(q->attribute(), "genre") << "asked already, and constrained";
+  s.add_asked_attributes(q->attribute());
+  auto next = ChooseFollowUpQuestion(c, s, 2);
+  if (next) EXPECT_NE(next->attribute(), q->attribute()) << "never the same question twice";
+  EXPECT_FALSE(ChooseFollowUpQuestion(c, s, /*min_candidates=*/6).has_value()) << "only five films in play";
+  EXPECT_FALSE(ChooseFollowUpQuestion(c, s, 2, {"genre"}).has_value()) << "only genre allowed, and asked";
 }
 
 }  // namespace

@@ -126,6 +126,24 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
     trending = AllowedSignalRows(*catalog_, options_.signals->Trending(), allowed, k);
   }
 
+  // Item-item source: the learned neighbours of the context's titles, over the whole catalogue.
+  std::vector<ScoredItem> item_item;
+  if (!m.item_item.empty() && options_.quotas.item_item > 0) {
+    std::vector<std::pair<int32_t, float>> seeds;
+    for (const auto& e : req.kg_context()) {
+      const int64_t id = e.weight() > 0 ? catalog::ItemIdFromEntity(e.entity_id()) : -1;
+      const int32_t row = id >= 0 ? m.RowOf(id) : -1;
+      if (row >= 0) seeds.push_back({row, e.weight()});
+    }
+    if (!seeds.empty()) {
+      // More than k: some are filtered out (excluded, constraints, the seeds themselves).
+      for (const auto& [row, score] : m.item_item.Neighbours(seeds, 2 * k + seeds.size())) {
+        if (item_item.size() >= k) break;
+        if (allowed.Contains(row)) item_item.push_back({row, score});
+      }
+    }
+  }
+
   // Merge: each source fills its quota in turn, then the rest is filled in source order.
   // A candidate lists each source that found it once, with that source's raw score.
   struct Slot {
@@ -160,6 +178,7 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
   };
   const auto& qs = options_.quotas;
   take(vec, v1::CANDIDATE_SOURCE_VECTOR, quota(qs.vector));
+  take(item_item, v1::CANDIDATE_SOURCE_ITEM_ITEM, quota(qs.item_item));
   take(co, v1::CANDIDATE_SOURCE_CO_OCCURRENCE, quota(qs.co_occurrence));
   take(kg, v1::CANDIDATE_SOURCE_KG, quota(qs.kg));
   take(cold, v1::CANDIDATE_SOURCE_COLD_START, quota(qs.cold_start));
@@ -167,6 +186,7 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
   take(trending, v1::CANDIDATE_SOURCE_TRENDING, quota(qs.trending));
   take(popular, v1::CANDIDATE_SOURCE_POPULAR, quota(qs.popular));
   take(vec, v1::CANDIDATE_SOURCE_VECTOR, k);
+  take(item_item, v1::CANDIDATE_SOURCE_ITEM_ITEM, k);
   take(co, v1::CANDIDATE_SOURCE_CO_OCCURRENCE, k);
   take(kg, v1::CANDIDATE_SOURCE_KG, k);
   take(cold, v1::CANDIDATE_SOURCE_COLD_START, k);

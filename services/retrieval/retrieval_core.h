@@ -8,6 +8,9 @@
 //   KG         one and two hops from liked / mentioned entities, weighted by relation
 //   CO_OCCURRENCE  liked by people who liked the request's liked items (kg_context items),
 //              from the feedback service's online counters (optional ItemSignalSource)
+//   ITEM_ITEM  the model's item-item neighbours (libs/model/item_item.h) of the request's
+//              kg_context titles, by the same term scoring adds; the whole catalogue is reached,
+//              so the films most often named together with the session's titles are candidates
 //   ATTRIBUTE  the items matching the constraints, most popular first (constrained requests)
 //   TRENDING   time-decayed popularity of recent feedback (optional ItemSignalSource)
 //   POPULAR    the model's popularity prior (item bias)
@@ -37,6 +40,7 @@ struct SourceQuotas {
   float vector = 0.45f;
   float kg = 0.2f;
   float co_occurrence = 0.1f;
+  float item_item = 0.25f;  // only models with an item-item term (ReDial) fill it; 0 turns the source off
   float cold_start = 0.05f;
   float attribute = 0.2f;
   float trending = 0.05f;

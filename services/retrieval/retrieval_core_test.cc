@@ -253,6 +253,43 @@ TEST_F(RetrievalCoreTest, KgSourceReachesItemsTwoHopsAway) {
   EXPECT_LT(kg[9], kg[7]) << "a second hop weighs less than a first";
 }
 
+// The learned item-item neighbours of a discussed title are candidates wherever they sit in the
+// catalogue, even with every other source but the vector one off and k too small for the vectors to reach them.
+TEST_F(RetrievalCoreTest, ItemItemSourceBringsTheNeighboursOfTheContextTitles) {
+  auto m = std::make_shared<model::Model>(*world_.models->Current());
+  const int32_t n = static_cast<int32_t>(m->size());
+  m->item_item = model::LearnItemItem({{m->RowOf(1), m->RowOf(12)}, {m->RowOf(1), m->RowOf(11)}, {m->RowOf(11)}}, n,
+                                      {.scale = 1.f});
+  auto watcher = model::ModelWatcher::Fixed(m);
+  RetrievalCore core(world_.catalog.get(), watcher.get(),
+                     SourceQuotas{.vector = 0.25f, .kg = 0, .co_occurrence = 0, .item_item = 0.5f, .cold_start = 0,
+                                  .attribute = 0, .trending = 0, .popular = 0});
+  v1::RetrieveRequest req;
+  req.set_k(4);
+  auto* seed = req.add_kg_context();
+  seed->set_entity_id("item:1");
+  seed->set_weight(0.5f);
+  req.mutable_filters()->add_exclude_item_ids(1);
+  auto r = core.Retrieve(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::map<int64_t, float> ii;
+  for (const auto& c : r->candidates()) {
+    EXPECT_NE(c.item_id(), 1) << "an excluded title never comes back";
+    for (const auto& s : c.sources()) {
+      if (s.source() == v1::CANDIDATE_SOURCE_ITEM_ITEM) ii[c.item_id()] = s.raw_score();
+    }
+  }
+  ASSERT_TRUE(ii.count(12) && ii.count(11));
+  EXPECT_FLOAT_EQ(ii[12], 0.5f * 0.5f);  // weight · share of 1's histories that have 12
+  // Quota 0 turns the source off.
+  RetrievalCore off(world_.catalog.get(), watcher.get(), SourceQuotas{.item_item = 0});
+  auto r2 = off.Retrieve(req);
+  ASSERT_TRUE(r2.ok());
+  for (const auto& c : r2->candidates()) {
+    for (const auto& s : c.sources()) EXPECT_NE(s.source(), v1::CANDIDATE_SOURCE_ITEM_ITEM);
+  }
+}
+
 class RetrievalAtScaleTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -22,5 +22,9 @@ int BenchCommand(const std::vector<std::string>& args);   // `bench feedback`: d
 
 // The data-set root: --data_dir, else $CHATREC_DATA, else ../shared/data.
 std::string DataDir();
+// The training-side ReDial dialogue files (--redial_dialogues, default the KGSF and CFCRS
+// validation splits): what `import --dataset redial` reads answers from, what `train` learns
+// the item-item term and the mention prior from, and the co-mention floor of `eval redial`.
+std::vector<std::string> RedialTrainingDialogues();
 
 }  // namespace chatrec::cli

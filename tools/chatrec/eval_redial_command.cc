@@ -47,9 +47,11 @@ ABSL_FLAG(int, lead_with_discussed, 5,
           "eval redial: the engine variant that leads with up to this many titles already discussed");
 ABSL_FLAG(bool, co_occurrence, true,
           "eval redial: feed retrieval's CO_OCCURRENCE source from the store's feedback events, as in serving");
+ABSL_FLAG(double, item_item_quota, chatrec::retrieval::SourceQuotas().item_item,
+          "eval redial: share of the candidates for retrieval's ITEM_ITEM source (0: off)");
 ABSL_FLAG(std::string, train_dialogues, "",
           "eval redial: comma-separated training-side dialogue files for the co-mention floor "
-          "(default: the KGSF and CFCRS validation splits)");
+          "(default: --redial_dialogues, i.e. the KGSF and CFCRS validation splits)");
 
 namespace chatrec::cli {
 namespace {
@@ -148,16 +150,15 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   }
 
   // The co-mention floor's training dialogues (distinct conversations).
-  std::vector<std::string> train_files;
+  std::vector<std::string> train_files = RedialTrainingDialogues();
   if (std::string f = absl::GetFlag(FLAGS_train_dialogues); !f.empty()) {
+    train_files.clear();
     for (size_t start = 0; start <= f.size();) {
       size_t comma = f.find(',', start);
       if (comma == std::string::npos) comma = f.size();
       if (comma > start) train_files.push_back(f.substr(start, comma - start));
       start = comma + 1;
     }
-  } else {
-    train_files = {DataDir() + "/redial/valid_data_kgsf.jsonl", DataDir() + "/redial/valid_data_cfcrs.jsonl"};
   }
   std::vector<std::vector<int64_t>> train_mentions;
   absl::flat_hash_set<std::string> train_ids;
@@ -195,7 +196,9 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   const auto session_dir = std::filesystem::temp_directory_path() / ("chatrec_eval_redial_" + std::to_string(getpid()));
   auto sessions = dialogue::SessionStore::Open(session_dir.string(), 0, /*sync=*/false);
   if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
-  retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), retrieval::SourceQuotas(), signals.get());
+  retrieval::SourceQuotas quotas;
+  quotas.item_item = static_cast<float>(absl::GetFlag(FLAGS_item_item_quota));
+  retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), quotas, signals.get());
   scoring::ScoringCore scoring_core(catalog->get(), models->get());
   dialogue::InProcessFeedback feedback;
   dialogue::InProcessRetrieval retrieval(&retrieval_core);
@@ -288,6 +291,7 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   }
   j["input"] = input;
   j["candidates"] = candidates;
+  j["item_item_quota"] = quotas.item_item;
   j["seconds"] = seconds;
   if (absl::GetFlag(FLAGS_json)) {
     std::printf("%s\n", j.dump().c_str());

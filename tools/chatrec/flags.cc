@@ -8,6 +8,10 @@
 ABSL_FLAG(std::string, data_dir, "", "Data sets root (default: $CHATREC_DATA, else ../shared/data)");
 ABSL_FLAG(std::string, store_dir, "var", "Root of the stores (catalog, model, feedback, dialogue)");
 ABSL_FLAG(bool, json, false, "Print JSON instead of text");
+ABSL_FLAG(std::string, redial_dialogues, "",
+          "Comma-separated training-side ReDial dialogue files for import, train and the co-mention floor "
+          "(default: <data_dir>/redial/valid_data_kgsf.jsonl,<data_dir>/redial/valid_data_cfcrs.jsonl); give one "
+          "split to hold the other out for tuning");
 ABSL_FLAG(int64_t, items, 100000, "Items, for `synth` and `bench scoring`");
 
 namespace chatrec::cli {
@@ -16,6 +20,19 @@ std::string DataDir() {
   std::string d = absl::GetFlag(FLAGS_data_dir);
   if (!d.empty()) return d;
   return DataDirFromEnvironment();
+}
+
+std::vector<std::string> RedialTrainingDialogues() {
+  const std::string f = absl::GetFlag(FLAGS_redial_dialogues);
+  if (f.empty()) return {DataDir() + "/redial/valid_data_kgsf.jsonl", DataDir() + "/redial/valid_data_cfcrs.jsonl"};
+  std::vector<std::string> out;
+  for (size_t start = 0; start <= f.size();) {
+    size_t comma = f.find(',', start);
+    if (comma == std::string::npos) comma = f.size();
+    if (comma > start) out.push_back(f.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
 }
 
 }  // namespace chatrec::cli

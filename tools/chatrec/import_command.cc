@@ -56,8 +56,7 @@ void PrintSkipped(const std::vector<catalog::SkippedLine>& skipped) {
 
 int ImportRedial(const storage::StoreLayout& layout) {
   const std::string root = DataDir();
-  auto data = catalog::LoadRedial(root + "/redial", root + "/redial-kg-cfcrs",
-                                  {root + "/redial/valid_data_kgsf.jsonl", root + "/redial/valid_data_cfcrs.jsonl"});
+  auto data = catalog::LoadRedial(root + "/redial", root + "/redial-kg-cfcrs", RedialTrainingDialogues());
   if (!data.ok()) {
     std::fprintf(stderr, "import failed: %s\n", data.status().ToString().c_str());
     return 1;

@@ -9,6 +9,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "absl/flags/marshalling.h"
 #include "absl/strings/str_cat.h"
 #include "libs/catalog/catalog_store.h"
 #include "libs/common/progress.h"
@@ -23,6 +24,11 @@
 ABSL_DECLARE_FLAG(uint64_t, seed);  // train_command.cc
 ABSL_FLAG(int, episodes, 200, "simulate: number of target films (one conversation each per setting)");
 ABSL_FLAG(int, max_turns, 5, "simulate: user turns per conversation, the opening included");
+ABSL_FLAG(int, follow_up_min_candidates, chatrec::dialogue::DialogueCoreOptions().follow_up_min_candidates,
+          "simulate: follow-up questions after a turned-down list while at least this many films are in play "
+          "(0: only the first question, the policy before follow-ups)");
+ABSL_FLAG(std::vector<std::string>, follow_up_attributes, {},
+          "simulate: what follow-up questions may ask about (genre,decade,starring,director; empty: all)");
 ABSL_FLAG(bool, transcripts, false, "simulate: print the first conversations of each setting");
 
 namespace chatrec::cli {
@@ -55,13 +61,17 @@ int SimulateCommand(const std::vector<std::string>&) {
                       {"dataset", (*catalog)->meta().dataset()},
                       {"episodes", targets.size()},
                       {"max_turns", max_turns},
-                      {"seed", seed}};
+                      {"seed", seed},
+                      {"follow_up_min_candidates", absl::GetFlag(FLAGS_follow_up_min_candidates)},
+                      {"follow_up_attributes", absl::GetFlag(FLAGS_follow_up_attributes)}};
   Progress progress("simulating", static_cast<int64_t>(targets.size()) * 4);
   int64_t done = 0;
   for (bool ask : {true, false}) {
     dialogue::DialogueCore core({.catalog = catalog->get(), .nlu = nlu->get(), .sessions = sessions->get(),
                                  .feedback = &feedback, .retrieval = &retrieval, .scoring = &scoring,
-                                 .ask_questions = ask});
+                                 .ask_questions = ask,
+                                 .follow_up_min_candidates = absl::GetFlag(FLAGS_follow_up_min_candidates),
+                                 .follow_up_attributes = absl::GetFlag(FLAGS_follow_up_attributes)});
     nlohmann::json setting;
     for (int k : {1, 10}) {
       // The same seed per setting: each setting's users name the same genres.

@@ -1,5 +1,7 @@
 // `chatrec train` and `chatrec models`: a new model version from the stored histories.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string_view>
@@ -31,7 +33,14 @@ ABSL_FLAG(double, lambda, 30, "Implicit-ALS ridge term");
 ABSL_FLAG(double, validation_fraction, 0.1,
           "Share of each user's liked items held out for early stopping and scale tuning (0: none)");
 ABSL_FLAG(double, item_item_weight, -1,
-          "Scale of the item-item co-occurrence term (libs/model/item_item.h); 0 off; -1: 0.0005 for ReDial (tuned on the development turns; the other terms are about 0.001 there), off otherwise");
+          "Scale of the item-item co-occurrence term (libs/model/item_item.h); 0 off; -1: 0.01 for ReDial (chosen on training-side dialogues held out from training; the other terms are about 0.001 there, so the term leads wherever it applies), off otherwise");
+ABSL_FLAG(std::string, item_item_norm, "conditional",
+          "Normalisation of the item-item term: conditional (c_ji / n_j, the share of the dialogues naming j that "
+          "also name i) or cosine (c_ji / sqrt(n_j n_i), favours rare films)");
+ABSL_FLAG(int, item_item_neighbours, 100, "Item-item neighbours kept per item");
+ABSL_FLAG(double, mention_prior_weight, -1,
+          "ReDial: weight of the mention prior added to the item bias, w * log1p(n_i) / log1p(max n), n_i = training-side "
+          "dialogues naming film i; 0 off; -1: the ReDial default (see README), off otherwise");
 ABSL_FLAG(int, patience, 2, "Iterations without a better validation NDCG@10 before stopping");
 ABSL_DECLARE_FLAG(double, kg_ridge);
 ABSL_FLAG(std::string, head, "bpr",
@@ -40,6 +49,9 @@ ABSL_FLAG(std::string, head, "bpr",
 
 namespace chatrec::cli {
 namespace {
+// ReDial defaults (README, "Recall@k through the production path": how they were chosen).
+constexpr double kRedialItemItem = 0.01;
+constexpr double kRedialMentionPrior = 0.001;
 absl::StatusOr<std::vector<std::vector<int32_t>>> RedialCoMentions(const catalog::Catalog& catalog);
 }  // namespace
 
@@ -72,6 +84,7 @@ int TrainCommand(const std::vector<std::string>&) {
     return true;
   });
   if (!s.ok()) return std::fprintf(stderr, "reading events failed: %s\n", s.ToString().c_str()), 1;
+  const bool redial = (*catalog)->meta().dataset() == "redial";
   std::vector<model::Interaction> interactions;
   interactions.reserve(pairs.size());
   for (const auto& [key, interaction] : pairs) interactions.push_back(interaction);
@@ -93,7 +106,15 @@ int TrainCommand(const std::vector<std::string>&) {
   o.head = absl::GetFlag(FLAGS_head);
   if (o.head != "bpr" && o.head != "grid") return std::fprintf(stderr, "--head must be bpr or grid\n"), 2;
   const double item_item = absl::GetFlag(FLAGS_item_item_weight);
-  o.item_item.scale = static_cast<float>(item_item >= 0 ? item_item : (*catalog)->meta().dataset() == "redial" ? 0.0005 : 0.0);
+  o.item_item.scale = static_cast<float>(item_item >= 0 ? item_item : (*catalog)->meta().dataset() == "redial" ? kRedialItemItem : 0.0);
+  o.item_item.neighbours = absl::GetFlag(FLAGS_item_item_neighbours);
+  if (std::string norm = absl::GetFlag(FLAGS_item_item_norm); norm == "cosine") {
+    o.item_item.norm = model::ItemItemNorm::kCosine;
+  } else if (norm != "conditional") {
+    return std::fprintf(stderr, "--item_item_norm must be conditional or cosine\n"), 2;
+  }
+  const double prior_flag = absl::GetFlag(FLAGS_mention_prior_weight);
+  const double mention_prior = prior_flag >= 0 ? prior_flag : redial ? kRedialMentionPrior : 0.0;
   auto start = std::chrono::steady_clock::now();
   auto kg = TrainKgFromFlags(**catalog, /*verbose=*/true);
   if (!kg.ok()) return std::fprintf(stderr, "KG embeddings failed: %s\n", kg.status().ToString().c_str()), 1;
@@ -122,13 +143,31 @@ int TrainCommand(const std::vector<std::string>&) {
       });
   if (!m.ok()) return std::fprintf(stderr, "training failed: %s\n", m.status().ToString().c_str()), 1;
   progress.Finish();
-  if (o.item_item.scale != 0 && (*catalog)->meta().dataset() == "redial") {
+  if (redial && (o.item_item.scale != 0 || mention_prior != 0)) {
     // ReDial: the item-item term learns from every co-mention of the training-side dialogues,
-    // not only from the titles the seekers answered about (the stored interactions).
+    // not only from the titles the seekers answered about (the stored interactions), and the
+    // popularity prior counts the dialogues that name each film.
     auto co = RedialCoMentions(**catalog);
     if (!co.ok()) return std::fprintf(stderr, "%s\n", co.status().ToString().c_str()), 1;
-    m->item_item = model::LearnItemItem(*co, (*catalog)->size(), o.item_item);
-    m->metrics["item_item_dialogues"] = static_cast<double>(co->size());
+    if (o.item_item.scale != 0) {
+      m->item_item = model::LearnItemItem(*co, (*catalog)->size(), o.item_item);
+      m->metrics["item_item_dialogues"] = static_cast<double>(co->size());
+      m->metrics["item_item_conditional"] = o.item_item.norm == model::ItemItemNorm::kConditional ? 1 : 0;
+    }
+    if (mention_prior != 0) {
+      std::vector<double> named(m->item_bias.size(), 0);
+      for (const auto& rows : *co) {
+        absl::flat_hash_set<int32_t> distinct(rows.begin(), rows.end());
+        for (int32_t r : distinct) {
+          if (r >= 0 && r < static_cast<int32_t>(named.size())) ++named[r];
+        }
+      }
+      const double max_named = std::max(1.0, *std::max_element(named.begin(), named.end()));
+      for (size_t r = 0; r < named.size(); ++r) {
+        m->item_bias[r] += static_cast<float>(mention_prior * std::log1p(named[r]) / std::log1p(max_named));
+      }
+      m->metrics["scale_mention_prior"] = mention_prior;
+    }
   }
   m->version = model::NewModelVersion();
   if (head_progress) head_progress->Finish();
@@ -160,8 +199,7 @@ absl::StatusOr<std::vector<std::vector<int32_t>>> RedialCoMentions(const catalog
   for (int32_t r = 0; r < catalog.size(); ++r) titles[catalog.item(r).id()] = eval::NormaliseTitle(catalog.item(r).title());
   std::vector<std::vector<int32_t>> out;
   absl::flat_hash_set<std::string> seen;
-  for (const char* split : {"/redial/valid_data_kgsf.jsonl", "/redial/valid_data_cfcrs.jsonl"}) {
-    const std::string path = DataDir() + split;
+  for (const std::string& path : RedialTrainingDialogues()) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path, " (the item-item term learns from it; "
                                                      "--item_item_weight 0 trains without)"));
