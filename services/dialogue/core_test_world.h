@@ -32,14 +32,19 @@ class CoreTestWorld : public ::testing::Test {
     sessions_.reset();
     std::filesystem::remove_all(dir_);
   }
+  // The options every test core shares: the tiny world and the in-process services.
+  DialogueCoreOptions Options() {
+    return DialogueCoreOptions{.catalog = world_.catalog.get(),
+                               .nlu = nlu_.get(),
+                               .sessions = sessions_.get(),
+                               .feedback = &feedback_,
+                               .retrieval = &retrieval_,
+                               .scoring = &scoring_};
+  }
   void MakeCore(const llm::LlmBackend* llm) {
-    core_ = std::make_unique<DialogueCore>(DialogueCoreOptions{.catalog = world_.catalog.get(),
-                                                               .nlu = nlu_.get(),
-                                                               .sessions = sessions_.get(),
-                                                               .feedback = &feedback_,
-                                                               .retrieval = &retrieval_,
-                                                               .scoring = &scoring_,
-                                                               .llm = llm});
+    DialogueCoreOptions options = Options();
+    options.llm = llm;
+    core_ = std::make_unique<DialogueCore>(options);
   }
 
   // One user turn in the conversation (the first one starts it).

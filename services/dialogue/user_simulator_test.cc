@@ -2,49 +2,23 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
+#include <algorithm>
 
 #include "libs/dialogue/policy.h"
-#include "services/dialogue/in_process_clients.h"
+#include "services/dialogue/core_test_world.h"
 #include "services/testing/tiny_world.h"
 
 namespace chatrec::dialogue {
 namespace {
 
-class UserSimulatorTest : public ::testing::Test {
+class UserSimulatorTest : public CoreTestWorld {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("user_simulator_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    sessions_ = *SessionStore::Open(dir_.string(), 3600, /*sync=*/false);
-    nlu_ = *nlu::Understander::Create(*world_.catalog);
-  }
-  void TearDown() override {
-    sessions_.reset();
-    std::filesystem::remove_all(dir_);
-  }
   std::unique_ptr<DialogueCore> Core(bool ask_questions, int follow_up_min_candidates = 30) {
-    return std::make_unique<DialogueCore>(DialogueCoreOptions{.catalog = world_.catalog.get(),
-                                                              .nlu = nlu_.get(),
-                                                              .sessions = sessions_.get(),
-                                                              .feedback = &feedback_,
-                                                              .retrieval = &retrieval_,
-                                                              .scoring = &scoring_,
-                                                              .ask_questions = ask_questions,
-                                                              .follow_up_min_candidates = follow_up_min_candidates});
+    DialogueCoreOptions options = Options();
+    options.ask_questions = ask_questions;
+    options.follow_up_min_candidates = follow_up_min_candidates;
+    return std::make_unique<DialogueCore>(options);
   }
-
-  testing::TinyWorld world_ = testing::MakeTinyWorld();
-  retrieval::RetrievalCore retrieval_core_{world_.catalog.get(), world_.models.get()};
-  scoring::ScoringCore scoring_core_{world_.catalog.get(), world_.models.get()};
-  InProcessFeedback feedback_;
-  InProcessRetrieval retrieval_{&retrieval_core_};
-  InProcessScoring scoring_{&scoring_core_};
-  std::filesystem::path dir_;
-  std::unique_ptr<SessionStore> sessions_;
-  std::unique_ptr<nlu::Understander> nlu_;
 };
 
 TEST_F(UserSimulatorTest, AnswersTheGenreQuestionFromTheTargetAndFindsIt) {
