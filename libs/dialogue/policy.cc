@@ -47,6 +47,16 @@ std::map<std::string, int> Histogram(const catalog::Catalog& c, const v1::Sessio
   return counts;
 }
 
+// The attribute values by how many films have them, most common first (ties by value).
+std::vector<std::string> MostCommon(const std::map<std::string, int>& counts, size_t limit) {
+  std::vector<std::pair<int, std::string>> by_count;
+  for (const auto& [v, n] : counts) by_count.emplace_back(-n, v);
+  std::sort(by_count.begin(), by_count.end());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < by_count.size() && i < limit; ++i) out.push_back(by_count[i].second);
+  return out;
+}
+
 }  // namespace
 
 double AttributeEntropy(const catalog::Catalog& c, const v1::SessionState& s, const std::string& attribute) {
@@ -77,15 +87,11 @@ std::optional<v1::Question> ChooseQuestion(const catalog::Catalog& c, const v1::
     }
   }
   if (best.empty()) return std::nullopt;
-  auto counts = Histogram(c, s, best);
-  std::vector<std::pair<int, std::string>> by_count;
-  for (const auto& [v, n] : counts) by_count.emplace_back(-n, v);
-  std::sort(by_count.begin(), by_count.end());
   v1::Question q;
   q.set_attribute(best);
   std::vector<std::string> names;
-  for (size_t i = 0; i < by_count.size() && i < 5; ++i) {
-    std::string name = best == "genre" ? c.EntityName(by_count[i].second) : by_count[i].second;
+  for (const auto& value : MostCommon(Histogram(c, s, best), 5)) {
+    std::string name = best == "genre" ? c.EntityName(value) : value;
     std::transform(name.begin(), name.end(), name.begin(), ::tolower);
     names.push_back(name);
     q.add_options(name);
@@ -181,14 +187,11 @@ std::optional<v1::Question> ChooseFollowUpQuestion(const catalog::Catalog& c, co
   for (int32_t r : rows) {
     for (const auto& v : ValuesOf(c, r, best)) ++counts[v];
   }
-  std::vector<std::pair<int, std::string>> by_count;
-  for (const auto& [v, n] : counts) by_count.emplace_back(-n, v);
-  std::sort(by_count.begin(), by_count.end());
   v1::Question q;
   q.set_attribute(best);
   std::vector<std::string> names;
-  for (size_t i = 0; i < by_count.size() && i < (best == "genre" || best == "decade" ? 5u : 3u); ++i) {
-    std::string name = best == "decade" ? by_count[i].second : c.EntityName(by_count[i].second);
+  for (const auto& value : MostCommon(counts, best == "genre" || best == "decade" ? 5 : 3)) {
+    std::string name = best == "decade" ? value : c.EntityName(value);
     if (best == "genre") std::transform(name.begin(), name.end(), name.begin(), ::tolower);
     names.push_back(name);
     q.add_options(name);
