@@ -309,6 +309,7 @@ int BenchRetrievalCommand(const std::vector<std::string>&) {
 #endif
 
   // 4. Retrieve over gRPC on loopback (the real service layer), and in process.
+  std::fprintf(stderr, "Retrieve: %zu calls over gRPC, then in process\n", requests.size());
   prometheus::Registry registry;
   retrieval::RetrievalServiceImpl service(core->get(), &registry);
   int port = 0;
