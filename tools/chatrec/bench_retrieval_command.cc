@@ -28,6 +28,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "chatrec/v1/retrieval.grpc.pb.h"
 #include "libs/catalog/catalog_store.h"
@@ -137,6 +138,16 @@ int BenchRetrievalCommand(const std::vector<std::string>&) {
   };
   double synth_seconds = 0;
   if (!fits()) {
+    // Only a synthetic store of another size is replaced: never a store with real data in it.
+    std::error_code ec;
+    const bool empty = !std::filesystem::exists(store, ec) || std::filesystem::is_empty(store, ec);
+    if (!empty && !(catalog.ok() && absl::StartsWith((*catalog)->meta().dataset(), "synthetic-"))) {
+      std::fprintf(stderr,
+                   "%s is not empty and holds no synthetic catalogue: bench retrieval will not replace it; give a new "
+                   "or empty --store_dir (or leave it out to use /tmp)\n",
+                   store.c_str());
+      return 2;
+    }
     std::fprintf(stderr, "synthesising %lld items x %d into %s\n", static_cast<long long>(items), dim, store.c_str());
     std::filesystem::remove_all(store);
     const std::string saved = absl::GetFlag(FLAGS_store_dir);

@@ -74,10 +74,11 @@ int BenchKernelsCommand() {
   nlohmann::json raw = nlohmann::json::parse(std::ifstream(out), nullptr, false);
   std::filesystem::remove(out);
   if (raw.is_discarded()) return std::fprintf(stderr, "cannot parse the benchmark output\n"), 1;
-  // Medians by benchmark family.
+  // Medians by benchmark family (one repetition has no aggregates: its single run is the median).
+  const bool single = absl::GetFlag(FLAGS_repetitions) <= 1;
   std::map<std::string, nlohmann::json> median;
   for (const auto& b : raw["benchmarks"]) {
-    if (b.value("aggregate_name", "") != "median") continue;
+    if (single ? b.value("run_type", "") != "iteration" : b.value("aggregate_name", "") != "median") continue;
     std::string name = b.value("run_name", b.value("name", ""));
     median[name.substr(0, name.find('/'))] = b;
   }

@@ -1,0 +1,112 @@
+// The bench commands' JSON interface, as the issues define it and independent checks read it:
+// each command runs at a tiny size and must print one JSON object with the promised fields.
+// (Speed itself is measured by running the benches, never asserted here.)
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/process.h"
+
+namespace chatrec::testing {
+namespace {
+
+using json = nlohmann::json;
+
+class BenchInterfaceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* bin = std::getenv("CHATREC_BIN_DIR");
+    ASSERT_NE(bin, nullptr) << "CHATREC_BIN_DIR is set by ctest";
+    chatrec_ = std::string(bin) + "/chatrec";
+    dir_ = std::filesystem::temp_directory_path() /
+           ("bench_interface_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Runs `chatrec args...`; returns the exit code and the last line of the output that is a
+  // JSON object (stderr progress lines share the log).
+  int Run(const std::vector<std::string>& args, json* out) {
+    std::vector<std::string> argv = {chatrec_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string log = (dir_ / "run.log").string();
+    std::filesystem::remove(log);
+    const int rc = RunCommand(argv, log);
+    std::istringstream lines(ReadFileOrEmpty(log));
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty() && line[0] == '{') *out = json::parse(line, nullptr, false);
+    }
+    last_log_ = ReadFileOrEmpty(log);
+    return rc;
+  }
+  static void ExpectFields(const json& j, const std::vector<std::string>& fields) {
+    ASSERT_TRUE(j.is_object()) << j.dump();
+    for (const auto& f : fields) EXPECT_TRUE(j.contains(f)) << "missing " << f << " in " << j.dump();
+  }
+
+  std::string chatrec_;
+  std::filesystem::path dir_;
+  std::string last_log_;
+};
+
+TEST_F(BenchInterfaceTest, BenchScoringPrintsTheFieldsOfIssue4) {
+  json j;
+  ASSERT_EQ(Run({"bench", "scoring", "--items", "2000", "--dim", "16", "--repetitions", "1", "--json"}, &j), 0)
+      << last_log_;
+  ExpectFields(j, {"items", "dim", "bandwidth_gb_per_s", "fp32_items_per_s", "quantized_items_per_s",
+                   "eigen_items_per_s", "openblas_items_per_s", "quantized_top100_identical_fraction"});
+  EXPECT_EQ(j["items"], 2000);
+  EXPECT_EQ(j["dim"], 16);
+  EXPECT_GT(j["fp32_items_per_s"].get<double>(), 0);
+  EXPECT_GE(j["quantized_top100_identical_fraction"].get<double>(), 0.99);
+}
+
+TEST_F(BenchInterfaceTest, BenchRetrievalPrintsTheFieldsOfIssue8) {
+  json j;
+  const std::string store = (dir_ / "synth").string();
+  ASSERT_EQ(Run({"bench", "retrieval", "--items", "2000", "--dim", "16", "--bench_queries", "20", "--store_dir", store,
+                 "--json"},
+                &j),
+            0)
+      << last_log_;
+  ExpectFields(j, {"items", "dim", "ann_recall@100", "ann_queries_per_s", "retrieve_p99_ms", "build_seconds",
+                   "bytes_per_item"});
+  EXPECT_EQ(j["items"], 2000);
+  EXPECT_EQ(j["retrieve_errors"], 0);
+  EXPECT_GE(j["ann_recall@100"].get<double>(), 0.95);
+}
+
+TEST_F(BenchInterfaceTest, BenchRetrievalNeverReplacesAStoreThatIsNotSynthetic) {
+  const std::filesystem::path keep = dir_ / "real" / "keep.txt";
+  std::filesystem::create_directories(keep.parent_path());
+  std::ofstream(keep) << "someone's data";
+  json j;
+  EXPECT_EQ(Run({"bench", "retrieval", "--items", "2000", "--dim", "16", "--bench_queries", "20", "--store_dir",
+                 keep.parent_path().string(), "--json"},
+                &j),
+            2);
+  EXPECT_NE(last_log_.find("will not replace it"), std::string::npos) << last_log_;
+  EXPECT_EQ(ReadFileOrEmpty(keep.string()), "someone's data");
+}
+
+TEST_F(BenchInterfaceTest, BenchFeedbackPrintsTheFieldsOfIssue7) {
+  json j;
+  ASSERT_EQ(Run({"bench", "feedback", "--clients", "2", "--seconds", "1", "--json"}, &j), 0) << last_log_;
+  ExpectFields(j, {"clients", "acked_events_per_s", "p50_ms", "p99_ms", "durable"});
+  EXPECT_EQ(j["clients"], 2);
+  EXPECT_EQ(j["durable"], true);
+  EXPECT_EQ(j["errors"], 0);
+  EXPECT_GT(j["acked_events_per_s"].get<double>(), 0);
+}
+
+}  // namespace
+}  // namespace chatrec::testing
