@@ -1,6 +1,7 @@
-// The bench commands' JSON interface, as the issues define it and independent checks read it:
-// each command runs at a tiny size and must print one JSON object with the promised fields.
-// (Speed itself is measured by running the benches, never asserted here.)
+// The CLI's JSON interface, as the issues define it and independent checks read it: `chatrec
+// eval` on a split given as files, `chatrec eval redial` on both ReDial formats, and the bench
+// commands at tiny sizes must each print one JSON object with the promised fields. (Speed is
+// measured by running the benches, never asserted here.)
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -19,7 +20,7 @@ namespace {
 
 using json = nlohmann::json;
 
-class BenchInterfaceTest : public ::testing::Test {
+class CliInterfaceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* bin = std::getenv("CHATREC_BIN_DIR");
@@ -53,12 +54,70 @@ class BenchInterfaceTest : public ::testing::Test {
     for (const auto& f : fields) EXPECT_TRUE(j.contains(f)) << "missing " << f << " in " << j.dump();
   }
 
+  static std::string Data(const std::string& relative) {
+    const char* root = std::getenv("CHATREC_DATA");
+    return std::string(root != nullptr ? root : "../shared/data") + "/" + relative;
+  }
+
   std::string chatrec_;
   std::filesystem::path dir_;
   std::string last_log_;
 };
 
-TEST_F(BenchInterfaceTest, BenchScoringPrintsTheFieldsOfIssue4) {
+// Any split in u.data format: here ua.base / ua.test, every method of issue 3 side by side.
+TEST_F(CliInterfaceTest, EvalOnASplitGivenAsFilesPrintsEveryModelsMetrics) {
+  json j;
+  ASSERT_EQ(Run({"eval", "--train", Data("ml-100k/ua.base"), "--test", Data("ml-100k/ua.test"), "--rating=false",
+                 "--json"},
+                &j),
+            0)
+      << last_log_;
+  ASSERT_TRUE(j.contains("models")) << j.dump();
+  EXPECT_EQ(j["protocol"], "chatrec");
+  for (const char* model : {"ours", "ease", "bpr", "itemknn", "pop"}) {
+    ASSERT_TRUE(j["models"].contains(model)) << model;
+    ExpectFields(j["models"][model], {"precision@5", "recall@5", "ndcg@5", "precision@10", "ndcg@20"});
+    EXPECT_GT(j["models"][model]["ndcg@5"].get<double>(), 0) << model;
+  }
+}
+
+TEST_F(CliInterfaceTest, EvalRejectsASplitFileThatIsNotUData) {
+  const std::string bad = (dir_ / "bad.data").string();
+  std::ofstream(bad) << "this is not a rating line\n";
+  json j;
+  EXPECT_NE(Run({"eval", "--train", bad, "--test", Data("ml-100k/ua.test"), "--json"}, &j), 0);
+  EXPECT_NE(last_log_.find("bad.data"), std::string::npos) << "the message names the file: " << last_log_;
+}
+
+// Both ReDial input formats, through a ReDial store built the way the README says.
+TEST_F(CliInterfaceTest, EvalRedialOnTurnsAndOnDialoguesPrintsRecallAtOneTenFifty) {
+  const std::string store = (dir_ / "redial").string();
+  json ignored;
+  ASSERT_EQ(Run({"import", "--dataset", "redial", "--store_dir", store}, &ignored), 0) << last_log_;
+  ASSERT_EQ(Run({"train", "--store_dir", store}, &ignored), 0) << last_log_;
+  const std::vector<std::vector<std::string>> inputs = {
+      {"--turns", Data("redial-kg-dbpedia-unicrs/test.dev.jsonl")},
+      {"--dialogues", Data("redial/test_data.dev.jsonl")}};
+  for (const auto& input : inputs) {
+    json j;
+    std::vector<std::string> args = {"eval", "redial", "--store_dir", store, "--max_dialogues", "30", "--json"};
+    args.insert(args.end(), input.begin(), input.end());
+    ASSERT_EQ(Run(args, &j), 0) << input[0] << ": " << last_log_;
+    ExpectFields(j, {"turns", "recall@1", "recall@10", "recall@50", "ndcg@10", "mrr", "new_items_only"});
+    ExpectFields(j["new_items_only"], {"turns", "recall@1", "recall@10", "recall@50"});
+    EXPECT_GT(j["turns"].get<int>(), 0) << input[0];
+    EXPECT_LE(j["recall@10"].get<double>(), j["recall@50"].get<double>()) << input[0];
+  }
+  // A turn file given as dialogues: nothing usable, said plainly.
+  json j;
+  EXPECT_NE(Run({"eval", "redial", "--store_dir", store, "--dialogues",
+                 Data("redial-kg-dbpedia-unicrs/test.dev.jsonl"), "--max_dialogues", "5", "--json"},
+                &j),
+            0);
+  EXPECT_NE(last_log_.find("use --turns"), std::string::npos) << last_log_;
+}
+
+TEST_F(CliInterfaceTest, BenchScoringPrintsTheFieldsOfIssue4) {
   json j;
   ASSERT_EQ(Run({"bench", "scoring", "--items", "2000", "--dim", "16", "--repetitions", "1", "--json"}, &j), 0)
       << last_log_;
@@ -70,7 +129,7 @@ TEST_F(BenchInterfaceTest, BenchScoringPrintsTheFieldsOfIssue4) {
   EXPECT_GE(j["quantized_top100_identical_fraction"].get<double>(), 0.99);
 }
 
-TEST_F(BenchInterfaceTest, BenchRetrievalPrintsTheFieldsOfIssue8) {
+TEST_F(CliInterfaceTest, BenchRetrievalPrintsTheFieldsOfIssue8) {
   json j;
   const std::string store = (dir_ / "synth").string();
   ASSERT_EQ(Run({"bench", "retrieval", "--items", "2000", "--dim", "16", "--bench_queries", "20", "--store_dir", store,
@@ -85,7 +144,7 @@ TEST_F(BenchInterfaceTest, BenchRetrievalPrintsTheFieldsOfIssue8) {
   EXPECT_GE(j["ann_recall@100"].get<double>(), 0.95);
 }
 
-TEST_F(BenchInterfaceTest, BenchRetrievalNeverReplacesAStoreThatIsNotSynthetic) {
+TEST_F(CliInterfaceTest, BenchRetrievalNeverReplacesAStoreThatIsNotSynthetic) {
   const std::filesystem::path keep = dir_ / "real" / "keep.txt";
   std::filesystem::create_directories(keep.parent_path());
   std::ofstream(keep) << "someone's data";
@@ -98,7 +157,7 @@ TEST_F(BenchInterfaceTest, BenchRetrievalNeverReplacesAStoreThatIsNotSynthetic) 
   EXPECT_EQ(ReadFileOrEmpty(keep.string()), "someone's data");
 }
 
-TEST_F(BenchInterfaceTest, BenchFeedbackPrintsTheFieldsOfIssue7) {
+TEST_F(CliInterfaceTest, BenchFeedbackPrintsTheFieldsOfIssue7) {
   json j;
   ASSERT_EQ(Run({"bench", "feedback", "--clients", "2", "--seconds", "1", "--json"}, &j), 0) << last_log_;
   ExpectFields(j, {"clients", "acked_events_per_s", "p50_ms", "p99_ms", "durable"});
