@@ -61,7 +61,8 @@ absl::StatusOr<std::vector<ScoredItem>> TopKSubset(const ItemMatrix& m, absl::Sp
   if (k <= 0 || rows.empty()) return std::vector<ScoredItem>{};
   // A duplicated candidate is one item, so it is scored and returned once: a per-thread
   // bitmap over the rows drops repeats in one pass (cleared again through the kept ids).
-  // Large subsets are then sorted, so the gather reads the matrix front to back.
+  // Large subsets are then sorted, so the gather reads the matrix front to back (checked first:
+  // callers often pass ascending rows, and sorting those still costs n log n).
   thread_local std::vector<uint64_t> seen;
   const size_t words = static_cast<size_t>((m.size() + 63) / 64);
   if (seen.size() < words) seen.resize(words, 0);
@@ -75,7 +76,7 @@ absl::StatusOr<std::vector<ScoredItem>> TopKSubset(const ItemMatrix& m, absl::Sp
     ids.push_back(row);
   }
   for (int32_t row : ids) seen[static_cast<size_t>(row) >> 6] = 0;
-  if (ids.size() >= 4096) std::sort(ids.begin(), ids.end());
+  if (ids.size() >= 4096 && !std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
 
   const internal::PaddedQuery padded(w, m.stride());
   internal::TopKSelector top(std::min<int64_t>(k, static_cast<int64_t>(ids.size())));

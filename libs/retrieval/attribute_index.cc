@@ -78,10 +78,21 @@ AllowedSet AllowedSet::Without(absl::Span<const int32_t> rows) const {
   auto bits = all_ ? std::make_shared<Bits>((static_cast<size_t>(n_) + 63) / 64, ~uint64_t{0})
                    : std::make_shared<Bits>(*bits_);
   if (all_) TrimTail(bits.get(), n_);
+  // Counted while clearing: a popcount of the copy would read the whole bitset again.
+  int64_t removed = 0;
   for (int32_t r : rows) {
-    if (r >= 0 && r < n_) (*bits)[static_cast<size_t>(r) >> 6] &= ~(uint64_t{1} << (r & 63));
+    if (r < 0 || r >= n_) continue;
+    uint64_t& word = (*bits)[static_cast<size_t>(r) >> 6];
+    const uint64_t bit = uint64_t{1} << (r & 63);
+    removed += (word & bit) != 0;
+    word &= ~bit;
   }
-  return FromBits(std::move(bits), n_);
+  AllowedSet s;
+  s.all_ = false;
+  s.n_ = n_;
+  s.count_ = count_ - removed;
+  s.bits_ = std::move(bits);
+  return s;
 }
 
 AttributeIndex::AttributeIndex(const catalog::Catalog* catalog) : catalog_(catalog), year_(catalog->size()) {

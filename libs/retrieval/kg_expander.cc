@@ -24,40 +24,62 @@ KgExpander::KgExpander(const catalog::Catalog* catalog, KgOptions options) : cat
   }
 }
 
-absl::Span<const int32_t> KgExpander::Neighbours(const std::string& entity_id, int cap) const {
-  auto it = popular_rows_.find(entity_id);
-  absl::Span<const int32_t> rows = it != popular_rows_.end() ? absl::MakeConstSpan(it->second)
-                                                             : absl::MakeConstSpan(catalog_->RowsWithEntity(entity_id));
-  return rows.subspan(0, std::min<size_t>(rows.size(), static_cast<size_t>(cap)));
+KgExpander::Neighbourhood KgExpander::Neighbours(std::string_view entity_id, int cap) const {
+  const std::vector<int32_t>& linked = catalog_->RowsWithEntity(entity_id);
+  absl::Span<const int32_t> rows = linked;
+  // Only broad entities have a popularity order; the others are looked up once, not twice.
+  if (linked.size() > static_cast<size_t>(options_.hop2_rows_per_entity)) {
+    auto it = popular_rows_.find(absl::string_view(entity_id.data(), entity_id.size()));
+    if (it != popular_rows_.end()) rows = it->second;
+  }
+  return {rows.subspan(0, std::min<size_t>(rows.size(), static_cast<size_t>(cap))), linked.size()};
 }
 
 std::vector<kernels::ScoredItem> KgExpander::Expand(const model::Entities& context, const model::Entities& need,
                                                     const AllowedSet& allowed, int k) const {
-  absl::flat_hash_map<int32_t, float> hop1;
-  absl::flat_hash_set<std::string> visited;  // entities already expanded
-  absl::flat_hash_set<int32_t> seeds;        // liked/mentioned items: not candidates of their own neighbourhood
-  auto spread = [&](const std::string& entity_id, float weight, int cap, absl::flat_hash_map<int32_t, float>* acc) {
-    const size_t degree = catalog_->RowsWithEntity(entity_id).size();
-    const float s = weight / std::sqrt(static_cast<float>(std::max<size_t>(degree, 1)));
-    for (int32_t r : Neighbours(entity_id, cap)) (*acc)[r] += s;
+  // Each hop first lists the entities it spreads from, so that its score map is sized once:
+  // growing maps of thousands of rows were most of this function's cost. Entity ids are
+  // views of the request's and the catalogue's strings, which outlive the call.
+  struct Spread {
+    absl::Span<const int32_t> rows;
+    float score;  // added to every row: weight / sqrt(degree)
   };
+  std::vector<Spread> spreads;
+  size_t reached = 0;
+  auto plan = [&](std::string_view entity_id, float weight, int cap) {
+    const Neighbourhood n = Neighbours(entity_id, cap);
+    spreads.push_back({n.rows, weight / std::sqrt(static_cast<float>(std::max<size_t>(n.degree, 1)))});
+    reached += n.rows.size();
+  };
+  auto accumulate = [&](absl::flat_hash_map<int32_t, float>* acc) {
+    acc->reserve(reached);
+    for (const Spread& s : spreads) {
+      for (int32_t r : s.rows) (*acc)[r] += s.score;
+    }
+    spreads.clear();
+    reached = 0;
+  };
+  absl::flat_hash_set<std::string_view> visited;  // entities already expanded
+  absl::flat_hash_set<int32_t> seeds;             // liked/mentioned items: not candidates of their own neighbourhood
   auto add_seed = [&](const v1::WeightedEntity& e) {
     if (e.weight() <= 0) return;
     const int64_t item_id = catalog::ItemIdFromEntity(e.entity_id());
     const int32_t row = item_id >= 0 ? catalog_->RowOf(item_id) : -1;
     if (row < 0) {
       visited.insert(e.entity_id());
-      spread(e.entity_id(), e.weight(), options_.hop1_rows_per_entity, &hop1);
+      plan(e.entity_id(), e.weight(), options_.hop1_rows_per_entity);
       return;
     }
     seeds.insert(row);
     for (const auto& fact : catalog_->item(row).facts()) {
       visited.insert(fact.entity_id());
-      spread(fact.entity_id(), e.weight() * model::RelationWeight(fact.relation()), options_.hop1_rows_per_entity, &hop1);
+      plan(fact.entity_id(), e.weight() * model::RelationWeight(fact.relation()), options_.hop1_rows_per_entity);
     }
   };
   for (const auto& e : context) add_seed(e);
   for (const auto& e : need) add_seed(e);
+  absl::flat_hash_map<int32_t, float> hop1;
+  accumulate(&hop1);
 
   // Hop 2 from the best hop-1 items (allowed or not: a disallowed film can still lead
   // to allowed ones through its people), over entities hop 1 did not already use.
@@ -71,14 +93,17 @@ std::vector<kernels::ScoredItem> KgExpander::Expand(const model::Entities& conte
   };
   const size_t from = std::min(frontier.size(), static_cast<size_t>(options_.hop2_from));
   std::partial_sort(frontier.begin(), frontier.begin() + from, frontier.end(), better);
-  absl::flat_hash_map<int32_t, float> hop2;
   for (size_t i = 0; i < from; ++i) {
     for (const auto& fact : catalog_->item(frontier[i].row).facts()) {
       if (visited.contains(fact.entity_id())) continue;
-      spread(fact.entity_id(), options_.hop2_damping * frontier[i].score * model::RelationWeight(fact.relation()),
-             options_.hop2_rows_per_entity, &hop2);
+      plan(fact.entity_id(), options_.hop2_damping * frontier[i].score * model::RelationWeight(fact.relation()),
+           options_.hop2_rows_per_entity);
     }
   }
+  // Summed apart from hop 1, then added: the same float sums as adding each hop's total.
+  absl::flat_hash_map<int32_t, float> hop2;
+  accumulate(&hop2);
+  hop1.reserve(hop1.size() + hop2.size());
   for (const auto& [row, score] : hop2) hop1[row] += score;
 
   std::vector<kernels::ScoredItem> out;

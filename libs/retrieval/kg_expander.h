@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -36,8 +37,11 @@ class KgExpander {
                                           const AllowedSet& allowed, int k) const;
 
  private:
-  // Rows linked to the entity, most popular first when it is broad; at most `cap`.
-  absl::Span<const int32_t> Neighbours(const std::string& entity_id, int cap) const;
+  struct Neighbourhood {
+    absl::Span<const int32_t> rows;  // most popular first when the entity is broad; at most the cap
+    size_t degree = 0;               // all items linked to the entity
+  };
+  Neighbourhood Neighbours(std::string_view entity_id, int cap) const;
 
   const catalog::Catalog* catalog_;
   KgOptions options_;

@@ -134,6 +134,7 @@ std::vector<kernels::ScoredItem> VectorIndex::ColdStart(absl::Span<const float> 
   std::vector<kernels::ScoredItem> out;
   if (!cold_matrix_ || k <= 0 || static_cast<int>(w.size()) != model().dim) return out;
   std::vector<int32_t> local;
+  local.reserve(cold_rows_.size());
   for (size_t i = 0; i < cold_rows_.size(); ++i) {
     if (allowed.Contains(cold_rows_[i])) local.push_back(static_cast<int32_t>(i));
   }

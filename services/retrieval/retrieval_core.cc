@@ -48,7 +48,35 @@ std::vector<ScoredItem> AllowedSignalRows(const catalog::Catalog& catalog, const
   return out;
 }
 
+// The first k allowed rows of a list, in its order.
+std::vector<ScoredItem> FirstAllowed(const std::vector<ScoredItem>& rows, const AllowedSet& allowed, size_t k) {
+  std::vector<ScoredItem> out;
+  for (const ScoredItem& r : rows) {
+    if (out.size() >= k) break;
+    if (allowed.Contains(r.row)) out.push_back(r);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::shared_ptr<const RetrievalCore::TrendingRows> RetrievalCore::TrendingAsRows(std::vector<SignalItem> items) {
+  auto same = [](const std::vector<SignalItem>& a, const std::vector<SignalItem>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const SignalItem& x, const SignalItem& y) {
+      return x.item_id == y.item_id && x.score == y.score;
+    });
+  };
+  std::lock_guard lock(trending_mu_);
+  if (trending_ && same(trending_->items, items)) return trending_;
+  auto t = std::make_shared<TrendingRows>();
+  for (const SignalItem& i : items) {
+    const int32_t row = catalog_->RowOf(i.item_id);
+    if (row >= 0) t->rows.push_back({row, static_cast<float>(i.score)});
+  }
+  t->items = std::move(items);
+  trending_ = t;
+  return t;
+}
 
 absl::StatusOr<std::unique_ptr<RetrievalCore>> RetrievalCore::Create(const catalog::Catalog* catalog,
                                                                      model::ModelWatcher* models,
@@ -123,7 +151,7 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
       if (id >= 0) seeds.push_back(id);
     }
     if (!seeds.empty()) co = AllowedSignalRows(*catalog_, options_.signals->CoOccurring(seeds, deadline), allowed, k);
-    trending = AllowedSignalRows(*catalog_, options_.signals->Trending(), allowed, k);
+    trending = FirstAllowed(TrendingAsRows(options_.signals->Trending())->rows, allowed, k);
   }
 
   // Item-item source: the learned neighbours of the context's titles, over the whole catalogue.
@@ -152,6 +180,7 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
   };
   absl::flat_hash_map<int32_t, Slot> position;
   position.reserve(k * 2);
+  resp.mutable_candidates()->Reserve(static_cast<int>(k));
   auto take = [&](const std::vector<ScoredItem>& list, v1::CandidateSource source, size_t quota) {
     size_t added = 0;
     const uint32_t bit = 1u << static_cast<int>(source);

@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -83,6 +84,14 @@ class RetrievalCore {
  private:
   RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, RetrievalOptions options, bool);
 
+  // The trending list as catalogue rows (unknown ids dropped), best first. The list changes
+  // once per refresh, not per request: its id lookups are redone only when it differs.
+  struct TrendingRows {
+    std::vector<SignalItem> items;          // the list as the signal source gave it
+    std::vector<kernels::ScoredItem> rows;  // its items in the catalogue, same order
+  };
+  std::shared_ptr<const TrendingRows> TrendingAsRows(std::vector<SignalItem> items);
+
   const catalog::Catalog* catalog_;
   model::ModelWatcher* models_;
   RetrievalOptions options_;
@@ -90,6 +99,8 @@ class RetrievalCore {
   KgExpander kg_;
   absl::Status init_status_;
   std::unique_ptr<IndexManager> indexes_;
+  std::mutex trending_mu_;
+  std::shared_ptr<const TrendingRows> trending_;  // guarded by trending_mu_
 };
 
 }  // namespace chatrec::retrieval

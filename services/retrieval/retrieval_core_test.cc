@@ -196,6 +196,34 @@ TEST_F(RetrievalCoreTest, TrendingAndCoOccurrenceSourcesComeFromTheFeedbackCount
   }
 }
 
+TEST_F(RetrievalCoreTest, TrendingCandidatesFollowEachNewTrendingList) {
+  FakeSignals signals;
+  RetrievalCore core(world_.catalog.get(), world_.models.get(),
+                     SourceQuotas{.vector = 0, .kg = 0, .co_occurrence = 0, .cold_start = 0, .attribute = 0,
+                                  .trending = 1, .popular = 0},
+                     &signals);
+  v1::RetrieveRequest req;
+  req.set_k(20);
+  using Trending = std::map<int64_t, float>;  // item -> TRENDING raw score
+  auto trending_of = [&]() {
+    auto r = core.Retrieve(req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    Trending out;
+    for (const auto& c : r->candidates()) {
+      for (const auto& src : c.sources()) {
+        if (src.source() == v1::CANDIDATE_SOURCE_TRENDING) out[c.item_id()] = src.raw_score();
+      }
+    }
+    return out;
+  };
+  signals.trending = {{12, 9}, {11, 7}};
+  EXPECT_EQ(trending_of(), (Trending{{12, 9}, {11, 7}}));
+  signals.trending = {{12, 5}, {11, 4}};  // same items, new scores
+  EXPECT_EQ(trending_of(), (Trending{{12, 5}, {11, 4}}));
+  signals.trending = {{3, 6}, {12, 5}};
+  EXPECT_EQ(trending_of(), (Trending{{3, 6}, {12, 5}}));
+}
+
 TEST_F(RetrievalCoreTest, EventStoreSignalsServeTheCountersInProcess) {
   const auto dir = std::filesystem::temp_directory_path() / ("chatrec_signals_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
