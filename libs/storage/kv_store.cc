@@ -212,26 +212,19 @@ absl::StatusOr<bool> KvStore::GetProto(std::string_view cf, std::string_view key
 
 absl::Status KvStore::Write(const Batch& batch) {
   if (options_.read_only) return absl::FailedPreconditionError("store is open read-only");
+  if (batch.store_ == nullptr) {  // a recorded batch: bound to this store now, one path for both kinds
+    Batch bound(this);
+    for (const auto& op : batch.ops_) bound.Bound(op.cf, op.kind, op.key, op.value);
+    return Write(bound);
+  }
+  if (batch.store_ != this) {
+    return absl::InvalidArgumentError(absl::StrCat("a batch bound to the store in ", batch.store_->path(),
+                                                   " cannot be written to ", options_.path));
+  }
+  if (!batch.error_.ok()) return batch.error_;
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  if (batch.store_ != nullptr) {
-    if (batch.store_ != this) {
-      return absl::InvalidArgumentError(absl::StrCat("a batch bound to the store in ", batch.store_->path(),
-                                                     " cannot be written to ", options_.path));
-    }
-    if (!batch.error_.ok()) return batch.error_;
-    return FromRocks(db_->Write(wo, batch.wb_.get()), "write");
-  }
-  rocksdb::WriteBatch wb;
-  for (const auto& op : batch.ops_) {
-    auto h = Cf(op.cf);
-    if (!h.ok()) return h.status();
-    rocksdb::Status s = op.kind == Batch::Kind::kDelete ? wb.Delete(*h, op.key)
-                        : op.kind == Batch::Kind::kMerge ? wb.Merge(*h, op.key, op.value)
-                                                         : wb.Put(*h, op.key, op.value);
-    if (!s.ok()) return FromRocks(s, "batch");
-  }
-  return FromRocks(db_->Write(wo, &wb), "write");
+  return FromRocks(db_->Write(wo, batch.wb_.get()), "write");
 }
 
 absl::Status KvStore::Scan(std::string_view cf, std::string_view prefix, const ScanFn& fn,
