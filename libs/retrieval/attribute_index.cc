@@ -35,12 +35,18 @@ AllowedSet AllowedSet::All(int32_t catalog_size) {
 }
 
 AllowedSet AllowedSet::FromBits(std::shared_ptr<const std::vector<uint64_t>> bits, int32_t catalog_size) {
+  const int64_t count = PopCount(*bits);
+  return FromCountedBits(std::move(bits), catalog_size, count);
+}
+
+AllowedSet AllowedSet::FromCountedBits(std::shared_ptr<const std::vector<uint64_t>> bits, int32_t catalog_size,
+                                       int64_t count) {
+  if (count == catalog_size) return All(catalog_size);
   AllowedSet s;
   s.all_ = false;
   s.n_ = catalog_size;
-  s.count_ = PopCount(*bits);
+  s.count_ = count;
   s.bits_ = std::move(bits);
-  if (s.count_ == s.n_) return All(s.n_);
   return s;
 }
 
@@ -87,12 +93,7 @@ AllowedSet AllowedSet::Without(absl::Span<const int32_t> rows) const {
     removed += (word & bit) != 0;
     word &= ~bit;
   }
-  AllowedSet s;
-  s.all_ = false;
-  s.n_ = n_;
-  s.count_ = count_ - removed;
-  s.bits_ = std::move(bits);
-  return s;
+  return FromCountedBits(std::move(bits), n_, count_ - removed);
 }
 
 AttributeIndex::AttributeIndex(const catalog::Catalog* catalog) : catalog_(catalog), year_(catalog->size()) {

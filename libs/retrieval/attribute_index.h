@@ -42,6 +42,10 @@ class AllowedSet {
   AllowedSet Without(absl::Span<const int32_t> rows) const;
 
  private:
+  // FromBits with the count already known (no popcount pass); all rows set gives All.
+  static AllowedSet FromCountedBits(std::shared_ptr<const std::vector<uint64_t>> bits, int32_t catalog_size,
+                                    int64_t count);
+
   bool all_ = true;
   int32_t n_ = 0;
   int64_t count_ = 0;
