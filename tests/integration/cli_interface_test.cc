@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "libs/common/data_dir.h"
 #include "tests/integration/process.h"
 
 namespace chatrec::testing {
@@ -54,10 +55,7 @@ class CliInterfaceTest : public ::testing::Test {
     for (const auto& f : fields) EXPECT_TRUE(j.contains(f)) << "missing " << f << " in " << j.dump();
   }
 
-  static std::string Data(const std::string& relative) {
-    const char* root = std::getenv("CHATREC_DATA");
-    return std::string(root != nullptr ? root : "../shared/data") + "/" + relative;
-  }
+  static std::string Data(const std::string& relative) { return DataDirFromEnvironment() + "/" + relative; }
 
   std::string chatrec_;
   std::filesystem::path dir_;
