@@ -133,7 +133,7 @@ class EventStore {
     absl::Status status;  // preparing failed: nothing to write, the group gets this
     uint64_t seq = 0;     // preparation order = write order
     uint64_t epoch = 0;   // written only if no earlier write failed since it was prepared
-    explicit Prepared(const storage::KvStore* kv) : batch(kv) {}
+    Prepared(const storage::KvStore* kv, size_t reserve_bytes) : batch(kv, reserve_bytes) {}
   };
   EventStore(std::unique_ptr<storage::KvStore> kv, SummaryUpdater stats_updater)
       : kv_(std::move(kv)), stats_updater_(std::move(stats_updater)) {}

@@ -56,7 +56,8 @@ KvStore::Batch::Batch() = default;
 KvStore::Batch::~Batch() = default;
 KvStore::Batch::Batch(Batch&&) noexcept = default;
 
-KvStore::Batch::Batch(const KvStore* store) : store_(store), wb_(std::make_unique<rocksdb::WriteBatch>()) {}
+KvStore::Batch::Batch(const KvStore* store, size_t reserve_bytes)
+    : store_(store), wb_(std::make_unique<rocksdb::WriteBatch>(reserve_bytes)) {}
 
 void KvStore::Batch::Bound(std::string_view cf, Kind kind, std::string_view key, std::string_view value) {
   ++bound_count_;
@@ -197,6 +198,24 @@ absl::StatusOr<std::string> KvStore::Get(std::string_view cf, std::string_view k
   if (s.IsNotFound()) return absl::NotFoundError("key not found");
   if (!s.ok()) return FromRocks(s, "get");
   return value;
+}
+
+absl::StatusOr<std::vector<bool>> KvStore::Contains(std::string_view cf, const std::vector<std::string>& keys) const {
+  auto h = Cf(cf);
+  if (!h.ok()) return h.status();
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), *h, keys.size(), slices.data(), values.data(), statuses.data());
+  std::vector<bool> found(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].ok()) {
+      found[i] = true;
+    } else if (!statuses[i].IsNotFound()) {
+      return FromRocks(statuses[i], "multiget");
+    }
+  }
+  return found;
 }
 
 absl::StatusOr<bool> KvStore::GetProto(std::string_view cf, std::string_view key,

@@ -48,6 +48,19 @@ TEST_F(KvStoreTest, ReadOnlyOpenOfMissingStoreSaysWhatToRun) {
   EXPECT_NE(store.status().message().find("chatrec import"), std::string::npos);
 }
 
+TEST_F(KvStoreTest, ContainsAnswersForEveryKeyFromTheMemtableAndFromFiles) {
+  auto store = *KvStore::Open({.path = dir_, .column_families = {"ids"}});
+  ASSERT_TRUE(store->Put("ids", "flushed", "1").ok());
+  ASSERT_TRUE(store->Flush().ok());
+  ASSERT_TRUE(store->Put("ids", "in-memtable", "2").ok());
+  // Unsorted, with a repeat and absent keys.
+  auto found = store->Contains("ids", {"missing", "in-memtable", "flushed", "in-memtable", "", "flushed!"});
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, (std::vector<bool>{false, true, true, true, false, false}));
+  EXPECT_TRUE(store->Contains("ids", {})->empty());
+  EXPECT_FALSE(store->Contains("nope", {"a"}).ok());  // unknown column family
+}
+
 TEST_F(KvStoreTest, ScanFollowsKeyOrderWithinPrefix) {
   auto store = *KvStore::Open({.path = dir_, .column_families = {"events"}});
   KvStore::Batch batch;
