@@ -3,15 +3,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "libs/model/serving_model.h"
-#include "libs/server/model_metrics.h"
-#include "libs/server/server.h"
-#include "libs/storage/layout.h"
+#include "libs/server/model_service.h"
 #include "services/retrieval/feedback_signals.h"
 #include "services/retrieval/retrieval_service.h"
 
-ABSL_FLAG(std::string, store_dir, "var", "Root of the stores (catalog, model)");
-ABSL_FLAG(int, model_poll_ms, 5000, "How often to look for a new model version (0: never)");
 ABSL_FLAG(int64_t, ann_min_items, 50000, "Catalogues with at least this many items get an ANN index; smaller ones are scanned exactly");
 ABSL_FLAG(std::string, ann_index, "ivf", "ivf (lists scanned with the SIMD kernels) or hnsw (hnswlib)");
 ABSL_FLAG(int, ivf_nprobe, 8, "IVF lists scanned per query");
@@ -27,15 +22,8 @@ ABSL_FLAG(int, index_build_threads, 1, "Threads building the index of a new mode
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using namespace chatrec;
-  auto server = server::Server::Create(server::ServerOptionsFromFlags("retrieval", 50052, 9462));
-  if (!server.ok()) return std::fprintf(stderr, "%s\n", server.status().ToString().c_str()), 1;
-  storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
-  auto serving = model::LoadServingModel(layout, std::chrono::milliseconds(absl::GetFlag(FLAGS_model_poll_ms)));
-  if (!serving.ok()) return std::fprintf(stderr, "%s\n", serving.status().ToString().c_str()), 1;
-  catalog::Catalog* catalog = serving->catalog.get();
-  model::ModelWatcher* models = serving->models.get();
-
-  server::ExportModelVersion(&(*server)->metrics(), models);
+  auto started = server::StartModelService("retrieval", 50052, 9462);
+  if (!started.ok()) return std::fprintf(stderr, "%s\n", started.status().ToString().c_str()), 1;
   retrieval::RetrievalOptions options;
   options.index.index.ann_min_items = absl::GetFlag(FLAGS_ann_min_items);
   options.index.index.hnsw.m = absl::GetFlag(FLAGS_hnsw_m);
@@ -53,12 +41,12 @@ int main(int argc, char** argv) {
         retrieval::FeedbackSignalsOptions{.address = absl::GetFlag(FLAGS_feedback),
                                           .refresh = std::chrono::milliseconds(absl::GetFlag(FLAGS_trending_refresh_ms)),
                                           .timeout = std::chrono::milliseconds(absl::GetFlag(FLAGS_feedback_timeout_ms))},
-        &(*server)->metrics());
+        &started->server->metrics());
     options.signals = signals.get();
   }
-  auto core = retrieval::RetrievalCore::Create(catalog, models, options);
+  auto core = retrieval::RetrievalCore::Create(started->catalog(), started->models(), options);
   if (!core.ok()) return std::fprintf(stderr, "%s\n", core.status().ToString().c_str()), 1;
-  retrieval::RetrievalServiceImpl service(core->get(), &(*server)->metrics());
-  (*server)->AddService(&service, "chatrec.v1.RetrievalService");
-  return (*server)->Run().ok() ? 0 : 1;
+  retrieval::RetrievalServiceImpl service(core->get(), &started->server->metrics());
+  started->server->AddService(&service, "chatrec.v1.RetrievalService");
+  return started->server->Run().ok() ? 0 : 1;
 }
