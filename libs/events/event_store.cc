@@ -120,6 +120,28 @@ StatsFingerprint Fingerprint(const internal::UserSummary& s) {
   return f;
 }
 
+// The part of an event the statistics depend on (see EventStoreOptions::stats_updater).
+internal::PendingSignal SignalOf(const v1::Event& e) {
+  internal::PendingSignal p;
+  p.set_item_id(e.item_id());
+  p.set_type(e.type());
+  p.set_rating(e.rating());
+  return p;
+}
+
+v1::Event EventOf(const internal::PendingSignal& p) {
+  v1::Event e;
+  e.set_item_id(p.item_id());
+  e.set_type(p.type());
+  e.set_rating(p.rating());
+  return e;
+}
+
+// Events in the statistics but not in the stored snapshot, in either form.
+size_t PendingCount(const internal::UserSummary& s) {
+  return static_cast<size_t>(s.stats_pending_size()) + static_cast<size_t>(s.stats_pending_signals_size());
+}
+
 internal::UserSummary StatsPart(const internal::UserSummary& s) {
   internal::UserSummary out;
   out.set_model_version(s.model_version());
@@ -291,7 +313,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
   absl::flat_hash_set<std::string> new_ids;
   absl::flat_hash_set<std::string> dirty_users;  // summaries to write back
   absl::flat_hash_set<std::string> rebuilt_users;  // by a refresher: statistics snapshot due
-  absl::flat_hash_map<std::string, std::vector<std::string>> user_event_keys;  // new events, in order
+  absl::flat_hash_map<std::string, std::vector<internal::PendingSignal>> user_new_signals;  // in order
   // Written in key order per column family: a memtable insert then starts its search
   // from where the previous one ended, instead of from the top of the skip list.
   std::vector<std::pair<std::string, std::string>> event_puts, id_puts;
@@ -397,7 +419,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
       }
       UpdateItemStats(e, &iit->second);
       std::string key = EventKey(e);
-      user_event_keys[e.user_id()].push_back(key);
+      user_new_signals[e.user_id()].push_back(SignalOf(e));
       event_puts.emplace_back(key, e.SerializeAsString());
       id_puts.emplace_back(std::move(id_key), std::move(key));
       ++r.recorded;
@@ -419,15 +441,16 @@ void EventStore::PrepareGroup(Prepared* prep) {
         // The statistics changed. Rewriting the snapshot (dim² floats) on every commit made
         // it most of the bytes written; instead the new events are listed as pending (reads
         // replay them) until kMaxStatsPending of them, a rebuild or a new version.
-        const std::vector<std::string>& added = user_event_keys[user];
+        const std::vector<internal::PendingSignal>& added = user_new_signals[user];
         const bool snapshot = !stats_updater_ || rebuilt_users.contains(user) ||
                               full.model_version() != loaded.version ||
-                              full.stats_pending_size() + added.size() > kMaxStatsPending;
+                              PendingCount(full) + added.size() > kMaxStatsPending;
         if (snapshot) {
           batch.Put("user_stats", keys::StringKey(user), StatsPart(full).SerializeAsString());
           full.clear_stats_pending();
+          full.clear_stats_pending_signals();
         } else {
-          for (const std::string& key : added) full.add_stats_pending(key);
+          full.mutable_stats_pending_signals()->Add(added.begin(), added.end());
         }
       }
       // The counters part: the summary without its statistics, which are set aside
@@ -483,7 +506,7 @@ absl::StatusOr<internal::UserSummary> EventStore::GetSummary(const std::string& 
     *s.mutable_gram() = std::move(*stats.mutable_gram());
     *s.mutable_rhs() = std::move(*stats.mutable_rhs());
   }
-  if (s.stats_pending_size() > 0) {
+  if (PendingCount(s) > 0) {
     if (!stats_updater_) {
       return absl::FailedPreconditionError(absl::StrCat(
           "the statistics of user '", user_id, "' are incomplete in this store and it was opened without "
@@ -498,6 +521,8 @@ absl::StatusOr<internal::UserSummary> EventStore::GetSummary(const std::string& 
       }
       stats_updater_(e, &s);
     }
+    // Recorded after those (a store of the older format gains signals only after its keys).
+    for (const internal::PendingSignal& p : s.stats_pending_signals()) stats_updater_(EventOf(p), &s);
   }
   return s;
 }

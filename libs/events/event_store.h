@@ -38,7 +38,8 @@ struct EventStoreOptions {
   bool sync = true;  // false: acknowledged events may be lost on a machine crash
   // Adds an event's model-dependent statistics (the fold-in sums) to its user's summary.
   // Applied by Append to every new event, and by reads to the events whose statistics are
-  // not in the stored snapshot yet (UserSummary.stats_pending). May be empty.
+  // not in the stored snapshot yet (UserSummary.stats_pending_signals): it may look only at
+  // the event's item_id, type and rating, the fields kept for those. May be empty.
   std::function<void(const v1::Event&, internal::UserSummary*)> stats_updater;
 };
 

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "libs/common/status_macros.h"
+#include "libs/storage/key_codec.h"
+#include "libs/storage/kv_store.h"
 
 namespace chatrec::events {
 namespace {
@@ -297,9 +299,10 @@ TEST_F(EventStoreTest, StatisticsSnapshotPlusPendingEventsEqualTheWholeHistory) 
     ASSERT_TRUE(s.ok()) << s.status();
     EXPECT_EQ(s->rhs(0), static_cast<float>(n));
     EXPECT_EQ(s->rhs(1), id_sum);
-    EXPECT_LE(s->stats_pending_size(), EventStore::kMaxStatsPending);
-    saw_pending = saw_pending || s->stats_pending_size() > 0;
-    saw_snapshot_reset = saw_snapshot_reset || (n > 1 && s->stats_pending_size() == 0);
+    EXPECT_LE(s->stats_pending_signals_size(), EventStore::kMaxStatsPending);
+    EXPECT_EQ(s->stats_pending_size(), 0);  // the older form (event keys) is no longer written
+    saw_pending = saw_pending || s->stats_pending_signals_size() > 0;
+    saw_snapshot_reset = saw_snapshot_reset || (n > 1 && s->stats_pending_signals_size() == 0);
     if (batch % 10 == 9) {  // a restart: nothing cached
       store_.reset();
       store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
@@ -310,7 +313,7 @@ TEST_F(EventStoreTest, StatisticsSnapshotPlusPendingEventsEqualTheWholeHistory) 
   // A reader that cannot replay is told so instead of getting incomplete statistics.
   auto s = store_->GetSummary("u");
   ASSERT_TRUE(s.ok());
-  if (s->stats_pending_size() == 0) {
+  if (s->stats_pending_signals_size() == 0) {
     ASSERT_TRUE(store_->Append({Ev("last", "u", 3, v1::EVENT_TYPE_CLICK, 5000)}).ok());
   }
   store_.reset();
@@ -319,6 +322,57 @@ TEST_F(EventStoreTest, StatisticsSnapshotPlusPendingEventsEqualTheWholeHistory) 
   // DeleteUser takes the pending list with it.
   ASSERT_TRUE(store_->DeleteUser("u").ok());
   EXPECT_EQ(store_->GetSummary("u")->event_count(), 0);
+}
+
+// Stores written before pending events were kept as signals list them as event keys: those
+// are still replayed (by reading the events), and new events add signals after them.
+TEST_F(EventStoreTest, PendingEventKeysOfTheOlderFormatAreStillReplayed) {
+  SummaryUpdater updater = [](const v1::Event& e, internal::UserSummary* s) {
+    if (s->model_version().empty()) {
+      s->set_model_version("m");
+      s->add_rhs(0);
+      s->add_rhs(0);
+    }
+    s->set_rhs(0, s->rhs(0) + 1);
+    s->set_rhs(1, s->rhs(1) + static_cast<float>(e.item_id()) * (e.type() == v1::EVENT_TYPE_RATING ? e.rating() : 1));
+  };
+  store_.reset();
+  store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
+  std::vector<v1::Event> first = {Ev("a", "u", 2, v1::EVENT_TYPE_CLICK, 10), Ev("b", "u", 5, v1::EVENT_TYPE_RATING, 20)};
+  first[1].set_rating(4);
+  ASSERT_TRUE(store_->Append({first[0]}).ok());  // the first event snapshots (a new version)
+  ASSERT_TRUE(store_->Append({first[1]}).ok());  // pending
+  ASSERT_EQ(store_->GetSummary("u")->stats_pending_signals_size(), 1);
+  store_.reset();
+  {  // Rewrite the pending signal as the older format's event key.
+    auto kv = *storage::KvStore::Open({.path = dir_.string(),
+                                       .column_families = {"events", "event_ids", "users", "user_stats", "items", "cooc"},
+                                       .counter_column_families = {"cooc"}});
+    internal::UserSummary s;
+    ASSERT_TRUE(*kv->GetProto("users", storage::keys::StringKey("u"), &s));
+    std::string key_of_b;
+    ASSERT_TRUE(kv->Scan("events", storage::keys::StringKey("u"), [&](std::string_view k, std::string_view) {
+                      key_of_b = std::string(k);  // the last in time order: "b"
+                      return true;
+                    }).ok());
+    s.clear_stats_pending_signals();
+    s.add_stats_pending(key_of_b);
+    ASSERT_TRUE(kv->PutProto("users", storage::keys::StringKey("u"), s).ok());
+  }
+  store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
+  auto s = store_->GetSummary("u");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->rhs(0), 2.f);
+  EXPECT_EQ(s->rhs(1), 2.f + 5.f * 4);
+  ASSERT_TRUE(store_->Append({Ev("c", "u", 7, v1::EVENT_TYPE_LIKE, 30)}).ok());
+  store_.reset();  // nothing cached
+  store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
+  s = store_->GetSummary("u");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->stats_pending_size(), 1);
+  EXPECT_EQ(s->stats_pending_signals_size(), 1);
+  EXPECT_EQ(s->rhs(0), 3.f);
+  EXPECT_EQ(s->rhs(1), 2.f + 20 + 7);
 }
 
 }  // namespace
