@@ -142,12 +142,37 @@ size_t PendingCount(const internal::UserSummary& s) {
   return static_cast<size_t>(s.stats_pending_size()) + static_cast<size_t>(s.stats_pending_signals_size());
 }
 
+// The statistics as the "user_stats" snapshot stores them: gram as its lower triangle.
 internal::UserSummary StatsPart(const internal::UserSummary& s) {
   internal::UserSummary out;
   out.set_model_version(s.model_version());
-  *out.mutable_gram() = s.gram();
+  const int d = s.rhs_size();
+  if (s.gram_size() == d * d) {
+    out.mutable_gram_lower()->Reserve(d * (d + 1) / 2);
+    for (int i = 0; i < d; ++i) out.mutable_gram_lower()->Add(s.gram().data() + i * d, s.gram().data() + i * d + i + 1);
+  } else {
+    *out.mutable_gram() = s.gram();
+  }
   *out.mutable_rhs() = s.rhs();
   return out;
+}
+
+// The full gram of a snapshot read back (zeros above the diagonal); false if its size
+// does not fit rhs.
+bool UnpackGram(internal::UserSummary* stats) {
+  if (stats->gram_lower_size() == 0) return true;  // none, or written before: gram as it is
+  const int d = stats->rhs_size();
+  if (stats->gram_lower_size() != d * (d + 1) / 2) return false;
+  stats->mutable_gram()->Resize(d * d, 0.f);
+  float* g = stats->mutable_gram()->mutable_data();
+  const float* lower = stats->gram_lower().data();
+  for (int i = 0; i < d; ++i) {
+    std::copy(lower, lower + i + 1, g + i * d);
+    std::fill(g + i * d + i + 1, g + (i + 1) * d, 0.f);
+    lower += i + 1;
+  }
+  stats->clear_gram_lower();
+  return true;
 }
 
 }  // namespace
@@ -502,6 +527,11 @@ absl::StatusOr<internal::UserSummary> EventStore::GetSummary(const std::string& 
   internal::UserSummary stats;
   ASSIGN_OR_RETURN(bool has_stats, kv_->GetProto("user_stats", keys::StringKey(user_id), &stats, view.get()));
   if (has_stats) {  // else: none yet, or a store written before the split (kept in "users")
+    if (!UnpackGram(&stats)) {
+      return absl::DataLossError(absl::StrCat("the statistics snapshot of user '", user_id, "' has ",
+                                              stats.gram_lower_size(), " gram entries for ", stats.rhs_size(),
+                                              " dimensions"));
+    }
     s.set_model_version(stats.model_version());
     *s.mutable_gram() = std::move(*stats.mutable_gram());
     *s.mutable_rhs() = std::move(*stats.mutable_rhs());

@@ -375,5 +375,62 @@ TEST_F(EventStoreTest, PendingEventKeysOfTheOlderFormatAreStillReplayed) {
   EXPECT_EQ(s->rhs(1), 2.f + 20 + 7);
 }
 
+// The snapshot stores gram's lower triangle only (half the bytes); read back, the gram is the
+// same lower triangle with zeros above, bit for bit. A snapshot of the older format (the
+// full gram) is still read as it is.
+TEST_F(EventStoreTest, StatisticsSnapshotKeepsTheGramsLowerTriangleExactly) {
+  constexpr int d = 3;
+  SummaryUpdater updater = [](const v1::Event& e, internal::UserSummary* s) {
+    if (s->model_version().empty()) {
+      s->set_model_version("m");
+      s->mutable_rhs()->Resize(d, 0.f);
+      s->mutable_gram()->Resize(d * d, 0.f);
+    }
+    for (int i = 0; i < d; ++i) {
+      s->set_rhs(i, s->rhs(i) + 1);
+      for (int j = 0; j <= i; ++j) s->set_gram(i * d + j, s->gram(i * d + j) + 0.1f * (i + 1) + j + e.item_id() / 7.f);
+    }
+  };
+  store_.reset();
+  store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
+  ASSERT_TRUE(store_->Append({Ev("a", "u", 3, v1::EVENT_TYPE_LIKE, 10)}).ok());  // a new version: snapshot
+  auto before = store_->GetSummary("u");
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ(before->stats_pending_signals_size(), 0);
+  store_.reset();
+  {
+    auto kv = *storage::KvStore::Open({.path = dir_.string(),
+                                       .column_families = {"events", "event_ids", "users", "user_stats", "items", "cooc"},
+                                       .counter_column_families = {"cooc"}});
+    internal::UserSummary stored;
+    ASSERT_TRUE(*kv->GetProto("user_stats", storage::keys::StringKey("u"), &stored));
+    EXPECT_EQ(stored.gram_size(), 0);
+    EXPECT_EQ(stored.gram_lower_size(), d * (d + 1) / 2);
+    // A snapshot as written before: the full gram.
+    internal::UserSummary older;
+    older.set_model_version("m");
+    *older.mutable_rhs() = before->rhs();
+    *older.mutable_gram() = before->gram();
+    ASSERT_TRUE(kv->PutProto("user_stats", storage::keys::StringKey("v"), older).ok());
+    internal::UserSummary counters;
+    counters.set_event_count(1);
+    ASSERT_TRUE(kv->PutProto("users", storage::keys::StringKey("v"), counters).ok());
+    // A snapshot whose triangle does not fit its dimension is reported, not misread.
+    internal::UserSummary broken = stored;
+    broken.mutable_gram_lower()->RemoveLast();
+    ASSERT_TRUE(kv->PutProto("user_stats", storage::keys::StringKey("w"), broken).ok());
+    ASSERT_TRUE(kv->PutProto("users", storage::keys::StringKey("w"), counters).ok());
+  }
+  store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
+  for (const char* user : {"u", "v"}) {
+    auto after = store_->GetSummary(user);
+    ASSERT_TRUE(after.ok()) << after.status();
+    ASSERT_EQ(after->gram_size(), d * d) << user;
+    for (int k = 0; k < d * d; ++k) EXPECT_EQ(after->gram(k), before->gram(k)) << user << " " << k;
+    EXPECT_EQ(after->gram(0 * d + 2), 0.f);
+  }
+  EXPECT_EQ(store_->GetSummary("w").status().code(), absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace chatrec::events

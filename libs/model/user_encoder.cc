@@ -45,7 +45,8 @@ void Accumulate(const Model& model, int32_t row, const Signal& s, internal::User
   float* r = summary->mutable_rhs()->mutable_data();
   for (int i = 0; i < d; ++i) {
     r[i] += c * s.preference * y[i];
-    for (int j = 0; j < d; ++j) g[i * d + j] += extra * y[i] * y[j];
+    const float e_yi = extra * y[i];
+    for (int j = 0; j <= i; ++j) g[i * d + j] += e_yi * y[j];  // the lower triangle (see the header)
   }
 }
 
@@ -60,6 +61,7 @@ std::vector<float> EncodeUser(const Model& model, const internal::UserSummary& s
   Eigen::Map<const Eigen::VectorXf> rhs(summary.rhs().data(), d);
   Mat m = gram + user_gram;
   m.diagonal().array() += model.als_lambda;
+  // LDLT reads only the lower triangle of m, the part the user's gram holds.
   Eigen::VectorXf u = m.ldlt().solve(rhs);
   return std::vector<float>(u.data(), u.data() + d);
 }

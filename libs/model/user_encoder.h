@@ -2,6 +2,8 @@
 // the implicit-ALS fold-in  u = (YᵀY + Σ(c-1) y yᵀ + λI)⁻¹ Σ c·p·y.
 // The two sums are kept per user (UserSummary.gram/rhs) and grow by one term per
 // event, so every event changes u at once and the cost of an update is O(d²).
+// Σ(c-1) y yᵀ is symmetric: UserSummary.gram (d×d, row-major) holds its lower
+// triangle (column <= row) and zeros above, which is all the solve reads.
 #pragma once
 
 #include <optional>
