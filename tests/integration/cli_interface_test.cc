@@ -163,6 +163,11 @@ TEST_F(CliInterfaceTest, BenchFeedbackPrintsTheFieldsOfIssue7) {
   EXPECT_EQ(j["durable"], true);
   EXPECT_EQ(j["errors"], 0);
   EXPECT_GT(j["acked_events_per_s"].get<double>(), 0);
+  // What one event cost the server it started (CPU and disk writes) and the client.
+  ExpectFields(j, {"server_cpu_us_per_event", "server_disk_bytes_per_event", "client_cpu_us_per_event"});
+  EXPECT_GT(j["server_cpu_us_per_event"].get<double>(), 0);
+  EXPECT_GT(j["server_disk_bytes_per_event"].get<double>(), 0);  // a durable event reaches the disk
+  EXPECT_GT(j["client_cpu_us_per_event"].get<double>(), 0);
 }
 
 }  // namespace

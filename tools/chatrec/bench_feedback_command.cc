@@ -110,6 +110,37 @@ Anchor MeasureAnchor(const std::string& dir, double seconds) {
   return a;
 }
 
+// CPU time and bytes written to disk by a process so far (Linux /proc; zeros elsewhere),
+// to tell the cost of one event apart from the machine's speed.
+struct ProcessUsage {
+  double cpu_s = 0;
+  double disk_write_bytes = 0;
+};
+
+ProcessUsage UsageOf(pid_t pid) {
+  ProcessUsage u;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (std::getline(stat, line)) {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) stime = std::stod(field);
+    }
+    u.cpu_s = (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  std::ifstream io("/proc/" + std::to_string(pid) + "/io");
+  std::string key;
+  double value;
+  while (io >> key >> value) {
+    if (key == "write_bytes:") u.disk_write_bytes = value;
+  }
+  return u;
+}
+
 // A chatrec-feedback started on a temporary store, stopped with SIGTERM.
 class LocalServer {
  public:
@@ -138,6 +169,7 @@ class LocalServer {
     std::fprintf(stderr, "chatrec-feedback did not start; see %s\n", log.c_str());
     return "";
   }
+  pid_t pid() const { return pid_; }
   void Stop() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
@@ -309,7 +341,9 @@ int BenchCommand(const std::vector<std::string>& args) {
   if (!external) target = local.Start(dir.string(), absl::GetFlag(FLAGS_sync));
   if (target.empty()) return 1;
 
+  const ProcessUsage server_before = external ? ProcessUsage{} : UsageOf(local.pid()), self_before = UsageOf(getpid());
   const RecordPhase rec = RunRecords(target, clients, seconds, batch);
+  const ProcessUsage server_after = external ? ProcessUsage{} : UsageOf(local.pid()), self_after = UsageOf(getpid());
   const StatePhase st = RunStates(target, std::max(1, absl::GetFlag(FLAGS_state_clients)), clients,
                                   std::min(3.0, seconds));
   local.Stop();
@@ -340,6 +374,14 @@ int BenchCommand(const std::vector<std::string>& args) {
   j["get_user_state_errors"] = st.errors;
   j["grpc_floor_p50_ms"] = Percentile(st.floor_ms, 0.50);  // health Check, same channel, same phase
   j["grpc_floor_p99_ms"] = Percentile(st.floor_ms, 0.99);
+  // What one recorded event cost during the Record phase: the server's CPU and disk writes
+  // (WAL, flushes, compactions; only for the server this command started) and this client's CPU.
+  const double recorded = static_cast<double>(std::max<int64_t>(1, rec.events));
+  if (!external) {
+    j["server_cpu_us_per_event"] = (server_after.cpu_s - server_before.cpu_s) * 1e6 / recorded;
+    j["server_disk_bytes_per_event"] = (server_after.disk_write_bytes - server_before.disk_write_bytes) / recorded;
+  }
+  j["client_cpu_us_per_event"] = (self_after.cpu_s - self_before.cpu_s) * 1e6 / recorded;
   j["anchor_rocksdb_synced_puts_per_s"] = anchor.single_puts_per_s;
   j["anchor_rocksdb_synced_batch100_records_per_s"] = anchor.batch100_records_per_s;
   j["ratio_to_synced_puts"] = anchor.single_puts_per_s > 0 ? eps / anchor.single_puts_per_s : 0;
