@@ -296,7 +296,11 @@ absl::StatusOr<RedialTraining> ReadRedialTraining(const catalog::Catalog& catalo
       if (it == index.end()) continue;
       out.directed[it->second].push_back({rows_of(t.mentioned_before), rows_of(t.targets)});
       if (!nlu) continue;
-      if (t.dialog_id != last_dialog) last_dialog = t.dialog_id, read = 0, keys.clear();
+      if (t.dialog_id != last_dialog) {
+        last_dialog = t.dialog_id;
+        read = 0;
+        keys.clear();
+      }
       for (; read < t.context.size(); ++read) {
         if (!t.context[read].seeker) continue;
         const nlu::Understanding u = nlu->Understand(t.context[read].text);
