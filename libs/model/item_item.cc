@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/container/flat_hash_set.h"
+
 namespace chatrec::model {
 
 void ItemItem::Accumulate(int32_t seed, float weight, absl::flat_hash_map<int32_t, float>* term) const {
@@ -14,6 +16,10 @@ std::vector<std::pair<int32_t, float>> ItemItem::Neighbours(absl::Span<const std
                                                              size_t k) const {
   absl::flat_hash_map<int32_t, float> term;
   for (const auto& [row, weight] : seeds) Accumulate(row, weight, &term);
+  return TopOfTerm(term, k);
+}
+
+std::vector<std::pair<int32_t, float>> TopOfTerm(const absl::flat_hash_map<int32_t, float>& term, size_t k) {
   std::vector<std::pair<int32_t, float>> out(term.begin(), term.end());
   auto better = [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); };
   const size_t keep = std::min(k, out.size());
@@ -22,38 +28,22 @@ std::vector<std::pair<int32_t, float>> ItemItem::Neighbours(absl::Span<const std
   return out;
 }
 
-ItemItem LearnItemItem(const std::vector<std::vector<int32_t>>& histories, int32_t num_items,
-                       const ItemItemOptions& o) {
+namespace {
+
+// Sparse rows (map per row) -> the strongest `neighbours` of each row, ties by row.
+ItemItem FromRows(const std::vector<absl::flat_hash_map<int32_t, float>>& rows, int neighbours, float scale) {
   ItemItem out;
-  out.scale = o.scale;
-  if (num_items <= 0) return out;
-  std::vector<int32_t> count(num_items, 0);
-  std::vector<absl::flat_hash_map<int32_t, int32_t>> co(num_items);
-  for (const auto& h : histories) {
-    std::vector<int32_t> rows;
-    for (int32_t r : h) {
-      if (r >= 0 && r < num_items) rows.push_back(r);
-    }
-    std::sort(rows.begin(), rows.end());
-    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-    for (size_t a = 0; a < rows.size(); ++a) {
-      ++count[rows[a]];
-      for (size_t b = 0; b < rows.size(); ++b) {
-        if (a != b) ++co[rows[a]][rows[b]];
-      }
-    }
-  }
-  out.offsets.assign(num_items + 1, 0);
+  out.scale = scale;
+  out.offsets.assign(rows.size() + 1, 0);
   std::vector<std::pair<float, int32_t>> row;
-  for (int32_t i = 0; i < num_items; ++i) {
+  const size_t keep = static_cast<size_t>(std::max(neighbours, 0));
+  for (size_t i = 0; i < rows.size(); ++i) {
     row.clear();
-    for (const auto& [j, c] : co[i]) {
-      if (c < o.min_count) continue;
-      const double norm = o.norm == ItemItemNorm::kCosine ? std::sqrt(double(count[i]) * count[j]) : double(count[i]);
-      row.push_back({static_cast<float>(c / norm), j});
+    for (const auto& [j, w] : rows[i]) {
+      if (w > 0) row.push_back({w, j});
     }
     std::sort(row.begin(), row.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
-    if (row.size() > static_cast<size_t>(std::max(o.neighbours, 0))) row.resize(std::max(o.neighbours, 0));
+    if (row.size() > keep) row.resize(keep);
     for (const auto& [w, j] : row) {
       out.neighbours.push_back(j);
       out.weights.push_back(w);
@@ -61,6 +51,143 @@ ItemItem LearnItemItem(const std::vector<std::vector<int32_t>>& histories, int32
     out.offsets[i + 1] = static_cast<int32_t>(out.neighbours.size());
   }
   return out;
+}
+
+std::vector<int32_t> DistinctRows(const std::vector<int32_t>& in, int32_t num_items) {
+  std::vector<int32_t> rows;
+  for (int32_t r : in) {
+    if (r >= 0 && r < num_items) rows.push_back(r);
+  }
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  return rows;
+}
+
+int32_t NumRows(const ItemItem& w) { return w.offsets.empty() ? 0 : static_cast<int32_t>(w.offsets.size()) - 1; }
+
+}  // namespace
+
+ItemItem LearnItemItem(const std::vector<std::vector<int32_t>>& histories, int32_t num_items,
+                       const ItemItemOptions& o) {
+  if (num_items <= 0) return ItemItem{.scale = o.scale};
+  std::vector<int32_t> count(num_items, 0);
+  std::vector<absl::flat_hash_map<int32_t, int32_t>> co(num_items);
+  for (const auto& h : histories) {
+    const std::vector<int32_t> rows = DistinctRows(h, num_items);
+    for (size_t a = 0; a < rows.size(); ++a) {
+      ++count[rows[a]];
+      for (size_t b = 0; b < rows.size(); ++b) {
+        if (a != b) ++co[rows[a]][rows[b]];
+      }
+    }
+  }
+  std::vector<absl::flat_hash_map<int32_t, float>> rows(num_items);
+  for (int32_t i = 0; i < num_items; ++i) {
+    for (const auto& [j, c] : co[i]) {
+      if (c < o.min_count) continue;
+      const double norm = o.norm == ItemItemNorm::kCosine ? std::sqrt(double(count[i]) * count[j]) : double(count[i]);
+      rows[i][j] = static_cast<float>(c / norm);
+    }
+  }
+  return FromRows(rows, o.neighbours, o.scale);
+}
+
+ItemItem LearnDirectedItemItem(const std::vector<std::vector<DirectedTurn>>& dialogues, int32_t num_items,
+                               const ItemItemOptions& o, bool repeated_targets) {
+  if (num_items <= 0) return ItemItem{.scale = o.scale};
+  std::vector<int32_t> count(num_items, 0);
+  std::vector<absl::flat_hash_map<int32_t, int32_t>> co(num_items);
+  absl::flat_hash_set<int32_t> contexts;
+  absl::flat_hash_set<std::pair<int32_t, int32_t>> pairs;
+  for (const auto& dialogue : dialogues) {
+    contexts.clear();
+    pairs.clear();
+    for (const DirectedTurn& t : dialogue) {
+      const std::vector<int32_t> context = DistinctRows(t.context, num_items);
+      const std::vector<int32_t> targets = DistinctRows(t.targets, num_items);
+      contexts.insert(context.begin(), context.end());
+      for (int32_t i : targets) {
+        if (!repeated_targets && std::binary_search(context.begin(), context.end(), i)) continue;
+        for (int32_t j : context) {
+          if (j != i) pairs.insert({j, i});
+        }
+      }
+    }
+    for (int32_t j : contexts) ++count[j];
+    for (const auto& [j, i] : pairs) ++co[j][i];
+  }
+  std::vector<absl::flat_hash_map<int32_t, float>> rows(num_items);
+  for (int32_t j = 0; j < num_items; ++j) {
+    for (const auto& [i, c] : co[j]) {
+      if (c >= o.min_count) rows[j][i] = static_cast<float>(double(c) / count[j]);
+    }
+  }
+  return FromRows(rows, o.neighbours, o.scale);
+}
+
+ItemItem LearnKeyItem(const std::vector<std::vector<DirectedTurn>>& turns,
+                      const std::vector<std::vector<std::vector<int32_t>>>& items_before, int32_t num_keys,
+                      int32_t num_items, const ItemItemOptions& o) {
+  if (num_keys <= 0 || num_items <= 0) return ItemItem{.scale = o.scale};
+  std::vector<int32_t> count(num_keys, 0);
+  std::vector<absl::flat_hash_map<int32_t, int32_t>> co(num_keys);
+  absl::flat_hash_set<int32_t> keys;
+  absl::flat_hash_set<std::pair<int32_t, int32_t>> pairs;
+  for (size_t d = 0; d < turns.size(); ++d) {
+    keys.clear();
+    pairs.clear();
+    for (size_t t = 0; t < turns[d].size(); ++t) {
+      const std::vector<int32_t> context = DistinctRows(turns[d][t].context, num_keys);
+      const std::vector<int32_t> targets = DistinctRows(turns[d][t].targets, num_items);
+      const std::vector<int32_t> before =
+          d < items_before.size() && t < items_before[d].size() ? DistinctRows(items_before[d][t], num_items) : std::vector<int32_t>{};
+      keys.insert(context.begin(), context.end());
+      for (int32_t i : targets) {
+        if (std::binary_search(before.begin(), before.end(), i)) continue;
+        for (int32_t j : context) pairs.insert({j, i});
+      }
+    }
+    for (int32_t j : keys) ++count[j];
+    for (const auto& [j, i] : pairs) ++co[j][i];
+  }
+  std::vector<absl::flat_hash_map<int32_t, float>> rows(num_keys);
+  for (int32_t j = 0; j < num_keys; ++j) {
+    for (const auto& [i, c] : co[j]) {
+      if (c >= o.min_count) rows[j][i] = static_cast<float>(double(c) / count[j]);
+    }
+  }
+  return FromRows(rows, o.neighbours, o.scale);
+}
+
+ItemItem BlendItemItem(const ItemItem& a, float a_weight, const ItemItem& b, float b_weight, int neighbours,
+                       float scale) {
+  const int32_t n = std::max(NumRows(a), NumRows(b));
+  if (n == 0) return ItemItem{.scale = scale};
+  std::vector<absl::flat_hash_map<int32_t, float>> rows(n);
+  for (const auto& [w, f] : {std::pair<const ItemItem*, float>{&a, a_weight}, {&b, b_weight}}) {
+    for (int32_t i = 0; i < NumRows(*w) && f != 0; ++i) {
+      for (int32_t k = w->offsets[i]; k < w->offsets[i + 1]; ++k) rows[i][w->neighbours[k]] += f * w->weights[k];
+    }
+  }
+  return FromRows(rows, neighbours, scale);
+}
+
+ItemItem WithTwoHops(const ItemItem& w, float discount, int neighbours) {
+  const int32_t n = NumRows(w);
+  if (n == 0) return w;
+  std::vector<absl::flat_hash_map<int32_t, float>> rows(n);
+  for (int32_t i = 0; i < n; ++i) {
+    auto& row = rows[i];
+    for (int32_t k = w.offsets[i]; k < w.offsets[i + 1]; ++k) row[w.neighbours[k]] += w.weights[k];
+    if (discount == 0) continue;
+    for (int32_t k = w.offsets[i]; k < w.offsets[i + 1]; ++k) {
+      const int32_t mid = w.neighbours[k];
+      for (int32_t l = w.offsets[mid]; l < w.offsets[mid + 1]; ++l) {
+        if (w.neighbours[l] != i) row[w.neighbours[l]] += discount * w.weights[k] * w.weights[l];
+      }
+    }
+  }
+  return FromRows(rows, neighbours, w.scale);
 }
 
 }  // namespace chatrec::model

@@ -45,4 +45,39 @@ struct ItemItem {
 ItemItem LearnItemItem(const std::vector<std::vector<int32_t>>& histories, int32_t num_items,
                        const ItemItemOptions& options);
 
+// One recommendation turn of a training dialogue: the rows mentioned before it (by either
+// side) and the rows the recommender names in it.
+struct DirectedTurn {
+  std::vector<int32_t> context;
+  std::vector<int32_t> targets;
+};
+
+// The direction-aware term: W[j][i] = d_ji / n_j, where d_ji counts the dialogues in which the
+// recommender names i at a turn whose context has j, and n_j the dialogues in which j is in the
+// context of some recommendation turn ("when j has come up, the share of dialogues in which the
+// recommender then names i"). Pairs count once per dialogue; a target that is also in its
+// turn's context is counted only with `repeated_targets`. options.norm is ignored.
+ItemItem LearnDirectedItemItem(const std::vector<std::vector<DirectedTurn>>& dialogues, int32_t num_items,
+                               const ItemItemOptions& options, bool repeated_targets = false);
+
+// The same share from other context keys (the entity-item term: genres and people the seeker
+// named, numbered 0..num_keys-1) to the item rows the recommender names: rows of the result are
+// keys. `turns[d][t].context` holds keys, `targets` item rows, `items_before[d][t]` the item
+// rows mentioned before turn t (targets among them are not counted).
+ItemItem LearnKeyItem(const std::vector<std::vector<DirectedTurn>>& turns,
+                      const std::vector<std::vector<std::vector<int32_t>>>& items_before, int32_t num_keys,
+                      int32_t num_items, const ItemItemOptions& options);
+
+// The rows with the largest values of a summed term, best first, ties by row.
+std::vector<std::pair<int32_t, float>> TopOfTerm(const absl::flat_hash_map<int32_t, float>& term, size_t k);
+
+// Row by row a_weight · A + b_weight · B (either may be empty), keeping the `neighbours`
+// strongest of each row; the result has scale `scale`.
+ItemItem BlendItemItem(const ItemItem& a, float a_weight, const ItemItem& b, float b_weight, int neighbours,
+                       float scale);
+
+// W + discount · W·W: each row also reaches its neighbours' neighbours (never itself), keeping
+// the `neighbours` strongest. Same scale.
+ItemItem WithTwoHops(const ItemItem& w, float discount, int neighbours);
+
 }  // namespace chatrec::model

@@ -61,5 +61,75 @@ TEST(ItemItemTest, NeighboursAreCappedAndScaleZeroIsOff) {
   EXPECT_TRUE(term.empty());
 }
 
+TEST(ItemItemTest, DirectedShareFollowsWhatTheRecommenderNamesAfterATitle) {
+  // Dialogue A: 0 is said, then the recommender names 1, then 2 (with 0 and 1 in the context).
+  // Dialogue B: 0 is said, the recommender names 1 twice (counted once) and repeats 0.
+  // Dialogue C: 1 is said first, then the recommender names 0.
+  const std::vector<std::vector<DirectedTurn>> d = {
+      {{{0}, {1}}, {{0, 1}, {2}}},
+      {{{0}, {1}}, {{0, 1}, {1, 0}}},
+      {{{1}, {0}}},
+  };
+  ItemItem w = LearnDirectedItemItem(d, 3, {.neighbours = 5, .scale = 1});
+  // Row 0: 0 is in a context in A and B; the recommender then named 1 in both, 2 in A.
+  ASSERT_EQ(w.offsets[1] - w.offsets[0], 2);
+  EXPECT_EQ(w.neighbours[w.offsets[0]], 1);
+  EXPECT_FLOAT_EQ(w.weights[w.offsets[0]], 1.f);
+  EXPECT_EQ(w.neighbours[w.offsets[0] + 1], 2);
+  EXPECT_FLOAT_EQ(w.weights[w.offsets[0] + 1], 0.5f);
+  // Row 1: in a context in A, B, C; then 2 (A) and 0 (C only: B's 0 was already said, a repeat).
+  ASSERT_EQ(w.offsets[2] - w.offsets[1], 2);
+  EXPECT_FLOAT_EQ(w.weights[w.offsets[1]], 1.f / 3);
+  EXPECT_FLOAT_EQ(w.weights[w.offsets[1] + 1], 1.f / 3);
+  // Row 2 never precedes a recommendation.
+  EXPECT_EQ(w.offsets[3] - w.offsets[2], 0);
+  // With repeated targets, B's 0 after 1 counts too.
+  ItemItem rep = LearnDirectedItemItem(d, 3, {.neighbours = 5, .scale = 1}, /*repeated_targets=*/true);
+  EXPECT_EQ(rep.neighbours[rep.offsets[1]], 0);
+  EXPECT_FLOAT_EQ(rep.weights[rep.offsets[1]], 2.f / 3);
+}
+
+TEST(ItemItemTest, KeyItemShareFromEntitiesToTheFilmsNamedAfterThem) {
+  // Key 0 ("genre:comedy") before the recommender names films 3 and 4 in dialogue A, and 3 in
+  // dialogue B, where 4 had already been mentioned (not counted). Key 1 only in B.
+  const std::vector<std::vector<DirectedTurn>> turns = {{{{0}, {3, 4}}}, {{{0, 1}, {3, 4}}}};
+  const std::vector<std::vector<std::vector<int32_t>>> before = {{{}}, {{4}}};
+  ItemItem w = LearnKeyItem(turns, before, 2, 5, {.neighbours = 5, .scale = 2});
+  ASSERT_EQ(w.offsets.size(), 3u);
+  ASSERT_EQ(w.offsets[1] - w.offsets[0], 2);
+  EXPECT_EQ(w.neighbours[w.offsets[0]], 3);
+  EXPECT_FLOAT_EQ(w.weights[w.offsets[0]], 1.f);
+  EXPECT_EQ(w.neighbours[w.offsets[0] + 1], 4);
+  EXPECT_FLOAT_EQ(w.weights[w.offsets[0] + 1], 0.5f);
+  ASSERT_EQ(w.offsets[2] - w.offsets[1], 1);
+  EXPECT_EQ(w.neighbours[w.offsets[1]], 3);
+  EXPECT_EQ(w.scale, 2.f);
+}
+
+TEST(ItemItemTest, BlendAndTwoHops) {
+  // 0-1 and 1-2 co-occur; 0 and 2 never do.
+  ItemItem w = LearnItemItem({{0, 1}, {1, 2}}, 3, {.neighbours = 5, .scale = 1});
+  // Row 0 reaches 2 through 1: W[0][1] · W[1][2] = 1 · 0.5, discounted by 0.5.
+  ItemItem two = WithTwoHops(w, 0.5f, 5);
+  absl::flat_hash_map<int32_t, float> term;
+  two.Accumulate(0, 1.f, &term);
+  EXPECT_FLOAT_EQ(term[1], 1.f);
+  EXPECT_FLOAT_EQ(term[2], 0.25f);
+  EXPECT_FALSE(term.contains(0)) << "a row never reaches itself";
+  EXPECT_EQ(WithTwoHops(w, 0.f, 5).neighbours, w.neighbours);
+  // A blend sums the rows with their weights and keeps the strongest.
+  ItemItem b = BlendItemItem(w, 0.5f, two, 0.5f, 1, 3.f);
+  EXPECT_EQ(b.scale, 3.f);
+  ASSERT_EQ(b.offsets[1] - b.offsets[0], 1);
+  EXPECT_EQ(b.neighbours[b.offsets[0]], 1);
+  EXPECT_FLOAT_EQ(b.weights[b.offsets[0]], 1.f);
+  EXPECT_TRUE(BlendItemItem(ItemItem{}, 1, ItemItem{}, 1, 5, 1).offsets.empty());
+  // TopOfTerm: best first, ties by row.
+  auto top = TopOfTerm({{5, 1.f}, {2, 3.f}, {4, 1.f}}, 2);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].first, 2);
+  EXPECT_EQ(top[1].first, 4);
+}
+
 }  // namespace
 }  // namespace chatrec::model

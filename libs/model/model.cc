@@ -22,6 +22,8 @@ const float* Model::kg_entity(const std::string& id) const {
   return it == kg_entity_row.end() ? nullptr : kg_entity_vectors.data() + static_cast<size_t>(it->second) * kg_dim;
 }
 
+int64_t ItemIdOfEntity(const std::string& entity_id) { return catalog::ItemIdFromEntity(entity_id); }
+
 int32_t Model::RowOf(int64_t item_id) const {
   if (!dense_row.empty()) {
     return item_id >= 0 && item_id < static_cast<int64_t>(dense_row.size()) ? dense_row[item_id] : -1;
@@ -37,6 +39,8 @@ void Model::Index() {
   for (int32_t i = 0; i < static_cast<int32_t>(kg_entity_ids.size()); ++i) kg_entity_row[kg_entity_ids[i]] = i;
   for (int32_t i = 0; i < static_cast<int32_t>(entity_ids.size()); ++i) entity_row[entity_ids[i]] = i;
   for (int32_t i = 0; i < static_cast<int32_t>(item_ids.size()); ++i) item_row[item_ids[i]] = i;
+  entity_item_row.clear();
+  for (int32_t i = 0; i < static_cast<int32_t>(entity_item_ids.size()); ++i) entity_item_row[entity_item_ids[i]] = i;
   dense_row.clear();
   int64_t max_id = -1;
   bool non_negative = true;

@@ -52,12 +52,21 @@ struct Model {
   std::vector<float> kg_relation_vectors;         // |kg relations| x kg_dim
   absl::flat_hash_map<std::string, int32_t> kg_entity_row;  // built by Index()
   ItemItem item_item;                             // co-occurrence term (libs/model/item_item.h); may be empty
+  // The entity-item term: rows of entity_item are the entities of entity_item_ids ("genre:comedy",
+  // "person:..."), neighbours are item rows; the need's entities add scale · weight · W[e][i].
+  std::vector<std::string> entity_item_ids;
+  ItemItem entity_item;
+  absl::flat_hash_map<std::string, int32_t> entity_item_row;  // built by Index()
 
   int64_t size() const { return static_cast<int64_t>(item_ids.size()); }
   const float* item(int32_t row) const { return item_vectors.data() + static_cast<size_t>(row) * dim; }
   // Embedding of an entity ("genre:comedy", "item:50"), or nullptr.
   const float* entity(const std::string& id) const;
   int32_t RowOf(int64_t item_id) const;
+  // Adds the item-item term of the KG context's titles and the entity-item term of the need's
+  // other entities (positive weights only) to `term` (row -> value).
+  template <typename Entities>
+  void AccumulateTerms(const Entities& kg_context, const Entities& need, absl::flat_hash_map<int32_t, float>* term) const;
   // Dimension of h: kg_dim with KG embeddings, dim without.
   int h_dim() const { return kg_dim > 0 ? kg_dim : dim; }
   // Trained KG embedding of an entity ("item:50", "person:..."), or nullptr.
@@ -67,5 +76,23 @@ struct Model {
 };
 
 using ModelPtr = std::shared_ptr<const Model>;
+
+// Item entity ids are "item:<id>" (catalog::ItemIdFromEntity); kept local to avoid a dependency.
+int64_t ItemIdOfEntity(const std::string& entity_id);
+
+template <typename Entities>
+void Model::AccumulateTerms(const Entities& kg_context, const Entities& need,
+                            absl::flat_hash_map<int32_t, float>* term) const {
+  for (const auto& e : kg_context) {
+    const int64_t id = e.weight() > 0 ? ItemIdOfEntity(e.entity_id()) : -1;
+    if (id >= 0) item_item.Accumulate(RowOf(id), e.weight(), term);
+  }
+  if (entity_item.empty()) return;
+  for (const auto& e : need) {
+    if (e.weight() <= 0) continue;
+    auto it = entity_item_row.find(e.entity_id());
+    if (it != entity_item_row.end()) entity_item.Accumulate(it->second, e.weight(), term);
+  }
+}
 
 }  // namespace chatrec::model

@@ -44,6 +44,42 @@ absl::Status GetTensor(const KvStore& store, const std::string& version, const s
   return absl::OkStatus();
 }
 
+// A sparse term (libs/model/item_item.h) as four tensors "<name>_offsets", "_neighbours", "_weights", "_scale".
+absl::Status PutItemItem(KvStore::Batch* batch, const std::string& version, const std::string& name,
+                         const ItemItem& ii, size_t rows) {
+  if (ii.offsets.size() != rows + 1 || ii.neighbours.size() != ii.weights.size() ||
+      static_cast<size_t>(ii.offsets.back()) != ii.neighbours.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(name, " term has inconsistent shapes"));
+  }
+  PutTensor(batch, version, name + "_offsets", std::vector<float>(ii.offsets.begin(), ii.offsets.end()),
+            {static_cast<int64_t>(rows + 1)});
+  PutTensor(batch, version, name + "_neighbours", std::vector<float>(ii.neighbours.begin(), ii.neighbours.end()),
+            {static_cast<int64_t>(ii.neighbours.size())});
+  PutTensor(batch, version, name + "_weights", ii.weights, {static_cast<int64_t>(ii.weights.size())});
+  PutTensor(batch, version, name + "_scale", {ii.scale}, {1});
+  return absl::OkStatus();
+}
+
+// Leaves `out` empty when the version has no such term; `rows` < 0: any number of rows.
+absl::Status GetItemItem(const KvStore& store, const std::string& version, const std::string& name, int64_t rows,
+                         ItemItem* out) {
+  internal::Tensor offsets;
+  ASSIGN_OR_RETURN(bool found, store.GetProto("tensors", TensorKey(version, name + "_offsets"), &offsets));
+  if (!found) return absl::OkStatus();
+  if (offsets.values_size() < 1 || (rows >= 0 && offsets.values_size() != rows + 1)) {
+    return absl::DataLossError(absl::StrCat(name, " offsets do not match the rows"));
+  }
+  out->offsets.assign(offsets.values().begin(), offsets.values().end());
+  std::vector<float> neighbours, scale;
+  const size_t nnz = out->offsets.back();
+  RETURN_IF_ERROR(GetTensor(store, version, name + "_neighbours", nnz, &neighbours));
+  RETURN_IF_ERROR(GetTensor(store, version, name + "_weights", nnz, &out->weights));
+  RETURN_IF_ERROR(GetTensor(store, version, name + "_scale", 1, &scale));
+  out->neighbours.assign(neighbours.begin(), neighbours.end());
+  out->scale = scale[0];
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string NewModelVersion() {
@@ -108,16 +144,11 @@ absl::Status SaveModel(const std::string& path, const Model& m, const std::strin
     batch.Put("tensors", TensorKey(m.version, "kg_relation_ids"), absl::StrJoin(m.kg_relation_ids, "\n"));
   }
   if (!m.item_item.offsets.empty()) {  // optional: libs/model/item_item.h
-    const auto& ii = m.item_item;
-    if (ii.offsets.size() != n + 1 || ii.neighbours.size() != ii.weights.size()) {
-      return absl::InvalidArgumentError("item-item term has inconsistent shapes");
-    }
-    PutTensor(&batch, m.version, "item_item_offsets", std::vector<float>(ii.offsets.begin(), ii.offsets.end()),
-              {static_cast<int64_t>(n + 1)});
-    PutTensor(&batch, m.version, "item_item_neighbours",
-              std::vector<float>(ii.neighbours.begin(), ii.neighbours.end()), {static_cast<int64_t>(ii.neighbours.size())});
-    PutTensor(&batch, m.version, "item_item_weights", ii.weights, {static_cast<int64_t>(ii.weights.size())});
-    PutTensor(&batch, m.version, "item_item_scale", {ii.scale}, {1});
+    RETURN_IF_ERROR(PutItemItem(&batch, m.version, "item_item", m.item_item, n));
+  }
+  if (!m.entity_item.offsets.empty()) {  // optional: the entity-item term
+    RETURN_IF_ERROR(PutItemItem(&batch, m.version, "entity_item", m.entity_item, m.entity_item_ids.size()));
+    batch.Put("tensors", TensorKey(m.version, "entity_item_ids"), absl::StrJoin(m.entity_item_ids, "\n"));
   }
   batch.PutProto("versions", m.version, meta);
   // Readers look at "latest" first, and it moves in the same atomic batch.
@@ -198,19 +229,15 @@ absl::StatusOr<ModelPtr> LoadModel(const std::string& path, const std::string& v
       return absl::DataLossError("model KG ids do not match their vectors");
     }
   }
-  internal::Tensor offsets;  // the item-item term is optional (older versions have none)
-  ASSIGN_OR_RETURN(bool has_item_item, store->GetProto("tensors", TensorKey(v, "item_item_offsets"), &offsets));
-  if (has_item_item) {
-    if (static_cast<size_t>(offsets.values_size()) != n + 1) return absl::DataLossError("item-item offsets do not match the items");
-    auto& ii = m->item_item;
-    ii.offsets.assign(offsets.values().begin(), offsets.values().end());
-    std::vector<float> neighbours, scale;
-    const size_t nnz = ii.offsets.back();
-    RETURN_IF_ERROR(GetTensor(*store, v, "item_item_neighbours", nnz, &neighbours));
-    RETURN_IF_ERROR(GetTensor(*store, v, "item_item_weights", nnz, &ii.weights));
-    RETURN_IF_ERROR(GetTensor(*store, v, "item_item_scale", 1, &scale));
-    ii.neighbours.assign(neighbours.begin(), neighbours.end());
-    ii.scale = scale[0];
+  // The item-item and entity-item terms are optional (older versions have none).
+  RETURN_IF_ERROR(GetItemItem(*store, v, "item_item", n, &m->item_item));
+  RETURN_IF_ERROR(GetItemItem(*store, v, "entity_item", -1, &m->entity_item));
+  if (!m->entity_item.offsets.empty()) {
+    ASSIGN_OR_RETURN(std::string ids, store->Get("tensors", TensorKey(v, "entity_item_ids")));
+    m->entity_item_ids = absl::StrSplit(ids, '\n');
+    if (m->entity_item_ids.size() + 1 != m->entity_item.offsets.size()) {
+      return absl::DataLossError("entity-item ids do not match their rows");
+    }
   }
   m->Index();
   return ModelPtr(std::move(m));

@@ -356,6 +356,32 @@ TEST(ModelStoreTest, TheItemItemTermIsTrainedSavedAndLoaded) {
   EXPECT_EQ((*loaded)->item_item.neighbours, m->item_item.neighbours);
   EXPECT_EQ((*loaded)->item_item.weights, m->item_item.weights);
   EXPECT_EQ((*loaded)->item_item.scale, 2.f);
+  EXPECT_TRUE((*loaded)->entity_item.offsets.empty()) << "no entity-item term was trained";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ModelStoreTest, TheEntityItemTermIsSavedAndLoadedWithItsEntities) {
+  auto dir = std::filesystem::temp_directory_path() / ("model_store_ei_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto catalog = TwoGenreCatalog();
+  TrainOptions o;
+  o.dim = 4;
+  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  ASSERT_TRUE(m.ok());
+  m->entity_item_ids = {"genre:comedy", "person:Someone"};
+  m->entity_item = LearnKeyItem({{{{0, 1}, {2, 3}}}}, {{{}}}, 2, static_cast<int32_t>(m->size()), {.scale = 0.5f});
+  m->version = "v1";
+  ASSERT_TRUE(SaveModel(dir, *m, "test").ok());
+  auto loaded = LoadModel(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const Model& l = **loaded;
+  EXPECT_EQ(l.entity_item_ids, m->entity_item_ids);
+  EXPECT_EQ(l.entity_item.offsets, m->entity_item.offsets);
+  EXPECT_EQ(l.entity_item.neighbours, m->entity_item.neighbours);
+  EXPECT_EQ(l.entity_item.weights, m->entity_item.weights);
+  EXPECT_EQ(l.entity_item.scale, 0.5f);
+  ASSERT_TRUE(l.entity_item_row.contains("person:Someone"));
+  EXPECT_EQ(l.entity_item_row.at("person:Someone"), 1);
   std::filesystem::remove_all(dir);
 }
 

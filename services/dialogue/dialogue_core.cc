@@ -308,6 +308,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
 
   // 2. What to ask for.
   v1::Filters filters = state.constraints();
+  if (!o_.hard_genre_people) filters.clear_must_entities();
   auto exclude = [&](int64_t id) { AddUnique(filters.mutable_exclude_item_ids(), id); };
   for (int64_t id : state.rejected_item_ids()) exclude(id);
   for (int64_t id : state.accepted_item_ids()) exclude(id);

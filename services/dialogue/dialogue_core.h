@@ -48,6 +48,11 @@ struct DialogueCoreOptions {
   // many films are still in play; 0 never asks one.
   int follow_up_min_candidates = 30;
   std::vector<std::string> follow_up_attributes;  // what a follow-up may ask about; empty: all (policy.h)
+  // The genres and people the user asked for filter the candidates (hard constraints, as
+  // served). Off, they only rank (through the need and the entity-item term): ReDial's human
+  // recommenders name a film outside the genre the seeker said about a quarter of the time.
+  // Years and what the user ruled out ("no horror") stay hard either way.
+  bool hard_genre_people = true;
 };
 
 class DialogueCore {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "services/dialogue/core_test_world.h"
@@ -41,6 +42,24 @@ TEST_F(DialogueCoreTest, ComedyFromThe90sIsServedOnTheFullPath) {
   // The turn's deadline reached every downstream call.
   EXPECT_EQ(retrieval_.last_deadline, deadline_);
   EXPECT_EQ(feedback_.last_deadline, deadline_);
+}
+
+// With hard_genre_people off, "a comedy" ranks instead of filtering: the session still holds the
+// wish, but films of other genres may be ranked (the tiny world has fewer comedies than k).
+TEST_F(DialogueCoreTest, GenresOnlyRankWhenTheyAreNotHardConstraints) {
+  DialogueCoreOptions options = Options();
+  options.hard_genre_people = false;
+  core_ = std::make_unique<DialogueCore>(options);
+  auto r = Turn("a comedy");
+  EXPECT_EQ(r.path(), v1::SERVING_PATH_FULL);
+  auto ranked = core_->Rank(r.session_id(), 20, deadline_, 0);
+  ASSERT_TRUE(ranked.ok()) << ranked.status();
+  EXPECT_TRUE(std::any_of(ranked->begin(), ranked->end(), [&](int64_t id) { return !IsComedy(id); }));
+  core_ = std::make_unique<DialogueCore>(Options());  // as served: only comedies
+  ranked = core_->Rank(r.session_id(), 20, deadline_, 0);
+  ASSERT_TRUE(ranked.ok());
+  ASSERT_FALSE(ranked->empty());
+  EXPECT_TRUE(std::all_of(ranked->begin(), ranked->end(), [&](int64_t id) { return IsComedy(id); }));
 }
 
 TEST_F(DialogueCoreTest, ScoringDownFallsBackToRetrievalOrder) {

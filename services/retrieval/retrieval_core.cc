@@ -154,18 +154,15 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
     trending = FirstAllowed(TrendingAsRows(options_.signals->Trending())->rows, allowed, k);
   }
 
-  // Item-item source: the learned neighbours of the context's titles, over the whole catalogue.
+  // Item-item source: the learned neighbours of the context's titles (and, with an entity-item
+  // term, of the need's genres and people), over the whole catalogue.
   std::vector<ScoredItem> item_item;
-  if (!m.item_item.empty() && options_.quotas.item_item > 0) {
-    std::vector<std::pair<int32_t, float>> seeds;
-    for (const auto& e : req.kg_context()) {
-      const int64_t id = e.weight() > 0 ? catalog::ItemIdFromEntity(e.entity_id()) : -1;
-      const int32_t row = id >= 0 ? m.RowOf(id) : -1;
-      if (row >= 0) seeds.push_back({row, e.weight()});
-    }
-    if (!seeds.empty()) {
+  if ((!m.item_item.empty() || !m.entity_item.empty()) && options_.quotas.item_item > 0) {
+    absl::flat_hash_map<int32_t, float> term;
+    m.AccumulateTerms(req.kg_context(), req.need(), &term);
+    if (!term.empty()) {
       // More than k: some are filtered out (excluded, constraints, the seeds themselves).
-      for (const auto& [row, score] : m.item_item.Neighbours(seeds, 2 * k + seeds.size())) {
+      for (const auto& [row, score] : model::TopOfTerm(term, 2 * k + req.kg_context_size())) {
         if (item_item.size() >= k) break;
         if (allowed.Contains(row)) item_item.push_back({row, score});
       }

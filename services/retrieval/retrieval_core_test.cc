@@ -309,6 +309,21 @@ TEST_F(RetrievalCoreTest, ItemItemSourceBringsTheNeighboursOfTheContextTitles) {
   }
   ASSERT_TRUE(ii.count(12) && ii.count(11));
   EXPECT_FLOAT_EQ(ii[12], 0.5f * 0.5f);  // weight · share of 1's histories that have 12
+  // A genre of the need with an entity-item term brings the films recommended after it.
+  m->entity_item_ids = {"genre:horror"};
+  m->entity_item = model::LearnKeyItem({{{{0}, {m->RowOf(10)}}}}, {{{}}}, 1, n, {.scale = 1.f});
+  m->Index();
+  auto* need = req.add_need();
+  need->set_entity_id("genre:horror");
+  need->set_weight(1.f);
+  r = core.Retrieve(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  bool found = false;
+  for (const auto& c : r->candidates()) {
+    for (const auto& s : c.sources()) found = found || (c.item_id() == 10 && s.source() == v1::CANDIDATE_SOURCE_ITEM_ITEM);
+  }
+  EXPECT_TRUE(found);
+  req.clear_need();
   // Quota 0 turns the source off.
   RetrievalCore off(world_.catalog.get(), watcher.get(), SourceQuotas{.item_item = 0});
   auto r2 = off.Retrieve(req);

@@ -49,13 +49,10 @@ absl::StatusOr<v1::ScoreResponse> ScoringCore::Score(const v1::ScoreRequest& req
   } else {
     ASSIGN_OR_RETURN(top, kernels::TopKSubset(index->matrix(), q.w, rows, req.k()));
   }
-  // The item-item term: only the seeds' neighbours get it, so the top k of (kernel top k ∪
+  // The item-item and entity-item terms: only the seeds' neighbours get them, so the top k of (kernel top k ∪
   // those neighbours, scored directly) is the top k of the whole sum.
   absl::flat_hash_map<int32_t, float> term;
-  for (const auto& e : req.kg_context()) {
-    const int64_t id = e.weight() > 0 ? catalog::ItemIdFromEntity(e.entity_id()) : -1;
-    if (id >= 0) m.item_item.Accumulate(m.RowOf(id), e.weight(), &term);
-  }
+  m.AccumulateTerms(req.kg_context(), req.need(), &term);
   if (!term.empty()) {
     absl::flat_hash_set<int32_t> in_top;
     for (const auto& s : top) in_top.insert(s.row);

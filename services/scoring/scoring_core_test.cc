@@ -111,5 +111,32 @@ TEST(ScoringCoreItemItemTest, NeighboursOfALikedTitleRiseAndTheBreakdownSaysWhy)
   EXPECT_FLOAT_EQ(r->items(0).breakdown().item_item(), 0.f);
 }
 
+// The entity-item term lifts the films recommended after a genre the user asked for; a genre
+// the user ruled out (negative weight) adds nothing.
+TEST(ScoringCoreItemItemTest, EntitiesOfTheNeedLiftTheFilmsRecommendedAfterThem) {
+  testing::TinyWorld world = testing::MakeTinyWorld();
+  auto m = std::make_shared<model::Model>(*world.models->Current());
+  m->entity_item_ids = {"genre:horror"};
+  m->entity_item = model::LearnKeyItem({{{{0}, {m->RowOf(12)}}}}, {{{}}}, 1, static_cast<int32_t>(m->size()),
+                                       {.scale = 100.f});
+  m->Index();
+  auto watcher = model::ModelWatcher::Fixed(m);
+  ScoringCore core(world.catalog.get(), watcher.get());
+  v1::ScoreRequest req;
+  req.set_k(1);
+  auto* e = req.add_need();
+  e->set_entity_id("genre:horror");
+  e->set_weight(1.f);
+  auto r = core.Score(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->items_size(), 1);
+  EXPECT_EQ(r->items(0).item_id(), 12);
+  EXPECT_FLOAT_EQ(r->items(0).breakdown().item_item(), 100.f);
+  e->set_weight(-1.f);
+  r = core.Score(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FLOAT_EQ(r->items(0).breakdown().item_item(), 0.f);
+}
+
 }  // namespace
 }  // namespace chatrec::scoring

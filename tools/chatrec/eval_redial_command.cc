@@ -49,6 +49,9 @@ ABSL_FLAG(bool, co_occurrence, true,
           "eval redial: feed retrieval's CO_OCCURRENCE source from the store's feedback events, as in serving");
 ABSL_FLAG(double, item_item_quota, chatrec::retrieval::SourceQuotas().item_item,
           "eval redial: share of the candidates for retrieval's ITEM_ITEM source (0: off)");
+ABSL_FLAG(bool, hard_genre_people, true,
+          "eval redial: the genres and people the seeker asks for filter the candidates, as served "
+          "(DialogueCoreOptions.hard_genre_people); false: they only rank");
 ABSL_FLAG(std::string, train_dialogues, "",
           "eval redial: comma-separated training-side dialogue files for the co-mention floor "
           "(default: --redial_dialogues, i.e. the KGSF and CFCRS validation splits)");
@@ -206,7 +209,8 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   dialogue::DialogueCore core({.catalog = catalog->get(), .nlu = nlu->get(), .sessions = sessions->get(),
                                .feedback = &feedback, .retrieval = &retrieval, .scoring = &scoring,
                                .candidates = candidates,
-                               .discussed_context_weight = static_cast<float>(absl::GetFlag(FLAGS_discussed_weight))});
+                               .discussed_context_weight = static_cast<float>(absl::GetFlag(FLAGS_discussed_weight)),
+                               .hard_genre_people = absl::GetFlag(FLAGS_hard_genre_people)});
 
   // Replay: consecutive turns of one dialogue extend the same session.
   eval::TurnMetrics served, leading, rementioned, co_mentioned;

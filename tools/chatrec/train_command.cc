@@ -18,6 +18,7 @@
 #include "libs/events/event_store.h"
 #include "libs/model/model_store.h"
 #include "libs/model/trainer.h"
+#include "libs/nlu/understander.h"
 #include "libs/storage/layout.h"
 #include "tools/chatrec/commands.h"
 #include "tools/chatrec/flags.h"
@@ -41,6 +42,23 @@ ABSL_FLAG(int, item_item_neighbours, 100, "Item-item neighbours kept per item");
 ABSL_FLAG(double, mention_prior_weight, -1,
           "ReDial: weight of the mention prior added to the item bias, w * log1p(n_i) / log1p(max n), n_i = training-side "
           "dialogues naming film i; 0 off; -1: the ReDial default (see README), off otherwise");
+ABSL_FLAG(double, item_item_directed, -1,
+          "ReDial: share a of the direction-aware item-item term in W = (1-a) W_mentions + a W_directed, where "
+          "W_directed[j][i] = share of the training dialogues with j in a recommendation turn's context in which the "
+          "recommender then names i; -1: the ReDial default (see README)");
+ABSL_FLAG(bool, item_item_repeated_targets, false,
+          "ReDial: the direction-aware term also counts targets already mentioned before their turn");
+ABSL_FLAG(double, item_item_two_hop, -1,
+          "Discount of the item-item term's second hop, W + d W·W (neighbours of neighbours); 0 off; -1: the ReDial "
+          "default (see README), off otherwise");
+ABSL_FLAG(double, recommended_prior_weight, -1,
+          "ReDial: weight of the recommended prior added to the item bias, w * log1p(r_i) / log1p(max r), r_i = "
+          "training-side dialogues in which the recommender names film i; 0 off; -1: the ReDial default (see README)");
+ABSL_FLAG(double, entity_item_weight, -1,
+          "ReDial: scale of the entity-item term (W[e][i] = share of the training dialogues with genre or person e "
+          "named by the seeker before a recommendation turn in which the recommender then names film i; the need's "
+          "entities add scale * W[e][i]); 0 off; -1: the ReDial default (see README)");
+ABSL_FLAG(int, entity_item_neighbours, 300, "Films kept per entity of the entity-item term");
 ABSL_FLAG(int, patience, 2, "Iterations without a better validation NDCG@10 before stopping");
 ABSL_DECLARE_FLAG(double, kg_ridge);
 ABSL_FLAG(std::string, head, "bpr",
@@ -52,7 +70,22 @@ namespace {
 // ReDial defaults (README, "Recall@k through the production path": how they were chosen).
 constexpr double kRedialItemItem = 0.01;
 constexpr double kRedialMentionPrior = 0.001;
-absl::StatusOr<std::vector<std::vector<int32_t>>> RedialCoMentions(const catalog::Catalog& catalog);
+constexpr double kRedialDirected = 0;
+constexpr double kRedialTwoHop = 0.25;
+constexpr double kRedialRecommendedPrior = 0;
+constexpr double kRedialEntityItem = 0.05;
+struct RedialTraining {
+  std::vector<std::vector<int32_t>> mentions;              // the rows each dialogue names
+  std::vector<std::vector<model::DirectedTurn>> directed;  // its recommendation turns
+  // The genres and people (not titles) the seeker named before each recommendation turn, as
+  // the NLU finds them (keys index entity_ids); targets as in `directed`.
+  std::vector<std::string> entity_ids;
+  std::vector<std::vector<model::DirectedTurn>> entities;
+  std::vector<std::vector<std::vector<int32_t>>> items_before;  // parallel to `entities`
+};
+absl::StatusOr<RedialTraining> ReadRedialTraining(const catalog::Catalog& catalog, bool entities);
+// w · log1p(n_i) / log1p(max n) added to the bias, n_i = the dialogues whose `rows` hold i.
+void AddCountPrior(const std::vector<std::vector<int32_t>>& rows, double w, std::vector<float>* bias);
 }  // namespace
 
 int TrainCommand(const std::vector<std::string>&) {
@@ -115,6 +148,12 @@ int TrainCommand(const std::vector<std::string>&) {
   }
   const double prior_flag = absl::GetFlag(FLAGS_mention_prior_weight);
   const double mention_prior = prior_flag >= 0 ? prior_flag : redial ? kRedialMentionPrior : 0.0;
+  auto redial_default = [&](double flag, double value) { return flag >= 0 ? flag : redial ? value : 0.0; };
+  const double directed = redial_default(absl::GetFlag(FLAGS_item_item_directed), kRedialDirected);
+  const double two_hop = redial_default(absl::GetFlag(FLAGS_item_item_two_hop), kRedialTwoHop);
+  const double recommended_prior = redial_default(absl::GetFlag(FLAGS_recommended_prior_weight), kRedialRecommendedPrior);
+  const double entity_item = redial_default(absl::GetFlag(FLAGS_entity_item_weight), kRedialEntityItem);
+  if (directed > 1) return std::fprintf(stderr, "--item_item_directed must be 0..1\n"), 2;
   auto start = std::chrono::steady_clock::now();
   auto kg = TrainKgFromFlags(**catalog, /*verbose=*/true);
   if (!kg.ok()) return std::fprintf(stderr, "KG embeddings failed: %s\n", kg.status().ToString().c_str()), 1;
@@ -143,30 +182,50 @@ int TrainCommand(const std::vector<std::string>&) {
       });
   if (!m.ok()) return std::fprintf(stderr, "training failed: %s\n", m.status().ToString().c_str()), 1;
   progress.Finish();
-  if (redial && (o.item_item.scale != 0 || mention_prior != 0)) {
+  if (redial && (o.item_item.scale != 0 || mention_prior != 0 || recommended_prior != 0 || entity_item != 0)) {
     // ReDial: the item-item term learns from every co-mention of the training-side dialogues,
     // not only from the titles the seekers answered about (the stored interactions), and the
     // popularity prior counts the dialogues that name each film.
-    auto co = RedialCoMentions(**catalog);
-    if (!co.ok()) return std::fprintf(stderr, "%s\n", co.status().ToString().c_str()), 1;
+    auto training = ReadRedialTraining(**catalog, entity_item != 0);
+    if (!training.ok()) return std::fprintf(stderr, "%s\n", training.status().ToString().c_str()), 1;
+    const auto& co = training->mentions;
     if (o.item_item.scale != 0) {
-      m->item_item = model::LearnItemItem(*co, (*catalog)->size(), o.item_item);
-      m->metrics["item_item_dialogues"] = static_cast<double>(co->size());
+      model::ItemItem mentions = directed < 1 ? model::LearnItemItem(co, (*catalog)->size(), o.item_item) : model::ItemItem{};
+      if (directed > 0) {
+        model::ItemItem dir = model::LearnDirectedItemItem(training->directed, (*catalog)->size(), o.item_item,
+                                                           absl::GetFlag(FLAGS_item_item_repeated_targets));
+        mentions = model::BlendItemItem(mentions, static_cast<float>(1 - directed), dir, static_cast<float>(directed),
+                                        o.item_item.neighbours, o.item_item.scale);
+      }
+      if (two_hop > 0) mentions = model::WithTwoHops(mentions, static_cast<float>(two_hop), o.item_item.neighbours);
+      m->item_item = std::move(mentions);
+      m->metrics["item_item_dialogues"] = static_cast<double>(co.size());
       m->metrics["item_item_conditional"] = o.item_item.norm == model::ItemItemNorm::kConditional ? 1 : 0;
+      m->metrics["item_item_directed"] = directed;
+      m->metrics["item_item_two_hop"] = two_hop;
+    }
+    if (entity_item != 0) {
+      model::ItemItemOptions eo = o.item_item;
+      eo.scale = static_cast<float>(entity_item);
+      eo.neighbours = absl::GetFlag(FLAGS_entity_item_neighbours);
+      m->entity_item = model::LearnKeyItem(training->entities, training->items_before,
+                                           static_cast<int32_t>(training->entity_ids.size()), (*catalog)->size(), eo);
+      m->entity_item_ids = training->entity_ids;
+      m->metrics["scale_entity_item"] = entity_item;
+      m->metrics["entity_item_entities"] = static_cast<double>(training->entity_ids.size());
     }
     if (mention_prior != 0) {
-      std::vector<double> named(m->item_bias.size(), 0);
-      for (const auto& rows : *co) {
-        absl::flat_hash_set<int32_t> distinct(rows.begin(), rows.end());
-        for (int32_t r : distinct) {
-          if (r >= 0 && r < static_cast<int32_t>(named.size())) ++named[r];
-        }
-      }
-      const double max_named = std::max(1.0, *std::max_element(named.begin(), named.end()));
-      for (size_t r = 0; r < named.size(); ++r) {
-        m->item_bias[r] += static_cast<float>(mention_prior * std::log1p(named[r]) / std::log1p(max_named));
-      }
+      AddCountPrior(co, mention_prior, &m->item_bias);
       m->metrics["scale_mention_prior"] = mention_prior;
+    }
+    if (recommended_prior != 0) {
+      std::vector<std::vector<int32_t>> recommended;
+      for (const auto& dialogue : training->directed) {
+        auto& rows = recommended.emplace_back();
+        for (const auto& t : dialogue) rows.insert(rows.end(), t.targets.begin(), t.targets.end());
+      }
+      AddCountPrior(recommended, recommended_prior, &m->item_bias);
+      m->metrics["scale_recommended_prior"] = recommended_prior;
     }
   }
   m->version = model::NewModelVersion();
@@ -193,25 +252,83 @@ int TrainCommand(const std::vector<std::string>&) {
 
 namespace {
 
-// The catalogue rows each training-side ReDial dialogue mentions (the two splits, distinct conversations).
-absl::StatusOr<std::vector<std::vector<int32_t>>> RedialCoMentions(const catalog::Catalog& catalog) {
+// The catalogue rows each training-side ReDial dialogue mentions, and its recommendation turns
+// (the two splits, distinct conversations).
+absl::StatusOr<RedialTraining> ReadRedialTraining(const catalog::Catalog& catalog, bool entities) {
+  std::unique_ptr<nlu::Understander> nlu;
+  if (entities) {
+    auto created = nlu::Understander::Create(catalog);
+    if (!created.ok()) return created.status();
+    nlu = std::move(*created);
+  }
+  absl::flat_hash_map<std::string, int32_t> entity_key;
   eval::MovieTitles titles;
   for (int32_t r = 0; r < catalog.size(); ++r) titles[catalog.item(r).id()] = eval::NormaliseTitle(catalog.item(r).title());
-  std::vector<std::vector<int32_t>> out;
+  RedialTraining out;
   absl::flat_hash_set<std::string> seen;
+  auto rows_of = [&](const std::vector<int64_t>& ids) {
+    std::vector<int32_t> rows;
+    for (int64_t id : ids) rows.push_back(catalog.RowOf(id));
+    return rows;
+  };
   for (const std::string& path : RedialTrainingDialogues()) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path, " (the item-item term learns from it; "
                                                      "--item_item_weight 0 trains without)"));
     auto parsed = eval::ParseRedialDialogues(in, titles);
     if (!parsed.ok()) return parsed.status();
+    absl::flat_hash_map<std::string, size_t> index;  // dialog id -> position in out (new dialogues of this file)
     for (size_t i = 0; i < parsed->dialogue_mentions.size(); ++i) {
       if (!seen.insert(parsed->dialogue_ids[i]).second) continue;
-      auto& rows = out.emplace_back();
-      for (int64_t id : parsed->dialogue_mentions[i]) rows.push_back(catalog.RowOf(id));
+      index[parsed->dialogue_ids[i]] = out.mentions.size();
+      out.mentions.push_back(rows_of(parsed->dialogue_mentions[i]));
+      out.directed.emplace_back();
+      out.entities.emplace_back();
+      out.items_before.emplace_back();
+    }
+    // The seeker's genres and people so far in each dialogue (turns come in dialogue order and
+    // extend one another's context), as the session state would hold them.
+    std::string last_dialog;
+    size_t read = 0;
+    std::vector<int32_t> keys;
+    for (const auto& t : parsed->turns) {
+      auto it = index.find(t.dialog_id);
+      if (it == index.end()) continue;
+      out.directed[it->second].push_back({rows_of(t.mentioned_before), rows_of(t.targets)});
+      if (!nlu) continue;
+      if (t.dialog_id != last_dialog) {
+        last_dialog = t.dialog_id;
+        read = 0;
+        keys.clear();
+      }
+      for (; read < t.context.size(); ++read) {
+        if (!t.context[read].seeker) continue;
+        const nlu::Understanding u = nlu->Understand(t.context[read].text);
+        if (u.intent == v1::INTENT_ASK_ABOUT_ITEM || u.intent == v1::INTENT_EXPLAIN) continue;
+        for (const auto& m : u.mentions) {
+          if (m.negative || m.entity_id.empty() || catalog::ItemIdFromEntity(m.entity_id) >= 0) continue;
+          const int32_t key = entity_key.emplace(m.entity_id, static_cast<int32_t>(entity_key.size())).first->second;
+          if (key == static_cast<int32_t>(out.entity_ids.size())) out.entity_ids.push_back(m.entity_id);
+          if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+        }
+      }
+      out.entities[it->second].push_back({keys, rows_of(t.targets)});
+      out.items_before[it->second].push_back(rows_of(t.mentioned_before));
     }
   }
   return out;
+}
+
+void AddCountPrior(const std::vector<std::vector<int32_t>>& rows, double w, std::vector<float>* bias) {
+  std::vector<double> count(bias->size(), 0);
+  for (const auto& r : rows) {
+    absl::flat_hash_set<int32_t> distinct(r.begin(), r.end());
+    for (int32_t i : distinct) {
+      if (i >= 0 && i < static_cast<int32_t>(count.size())) ++count[i];
+    }
+  }
+  const double max_count = std::max(1.0, *std::max_element(count.begin(), count.end()));
+  for (size_t i = 0; i < count.size(); ++i) (*bias)[i] += static_cast<float>(w * std::log1p(count[i]) / std::log1p(max_count));
 }
 
 }  // namespace
