@@ -22,8 +22,6 @@ const float* Model::kg_entity(const std::string& id) const {
   return it == kg_entity_row.end() ? nullptr : kg_entity_vectors.data() + static_cast<size_t>(it->second) * kg_dim;
 }
 
-int64_t ItemIdOfEntity(const std::string& entity_id) { return catalog::ItemIdFromEntity(entity_id); }
-
 int32_t Model::RowOf(int64_t item_id) const {
   if (!dense_row.empty()) {
     return item_id >= 0 && item_id < static_cast<int64_t>(dense_row.size()) ? dense_row[item_id] : -1;

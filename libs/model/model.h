@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "libs/catalog/catalog.h"
 #include "libs/model/item_item.h"
 
 namespace chatrec::model {
@@ -77,14 +78,11 @@ struct Model {
 
 using ModelPtr = std::shared_ptr<const Model>;
 
-// Item entity ids are "item:<id>" (catalog::ItemIdFromEntity); kept local to avoid a dependency.
-int64_t ItemIdOfEntity(const std::string& entity_id);
-
 template <typename Entities>
 void Model::AccumulateTerms(const Entities& kg_context, const Entities& need,
                             absl::flat_hash_map<int32_t, float>* term) const {
   for (const auto& e : kg_context) {
-    const int64_t id = e.weight() > 0 ? ItemIdOfEntity(e.entity_id()) : -1;
+    const int64_t id = e.weight() > 0 ? catalog::ItemIdFromEntity(e.entity_id()) : -1;
     if (id >= 0) item_item.Accumulate(RowOf(id), e.weight(), term);
   }
   if (entity_item.empty()) return;
