@@ -270,19 +270,24 @@ TEST_F(EventStoreTest, RefreshSummaryNeverLosesAConcurrentAppend) {
   EXPECT_EQ(s.rhs(0), 400.f);
 }
 
-// Statistics are stored as a snapshot plus the events not in it yet; every read (after
-// restarts too) must see exactly the sum over the whole history.
-TEST_F(EventStoreTest, StatisticsSnapshotPlusPendingEventsEqualTheWholeHistory) {
-  // rhs(0) counts the events, rhs(1) sums their item ids: order-independent, exact in float.
-  SummaryUpdater updater = [](const v1::Event& e, internal::UserSummary* s) {
+// Statistics for the tests of their snapshot: rhs(0) counts the events, rhs(1) sums their
+// item ids (times the rating, for ratings): order-independent, exact in float.
+SummaryUpdater CountingUpdater() {
+  return [](const v1::Event& e, internal::UserSummary* s) {
     if (s->model_version().empty()) {
       s->set_model_version("m");
       s->add_rhs(0);
       s->add_rhs(0);
     }
     s->set_rhs(0, s->rhs(0) + 1);
-    s->set_rhs(1, s->rhs(1) + static_cast<float>(e.item_id()));
+    s->set_rhs(1, s->rhs(1) + static_cast<float>(e.item_id()) * (e.type() == v1::EVENT_TYPE_RATING ? e.rating() : 1));
   };
+}
+
+// Statistics are stored as a snapshot plus the events not in it yet; every read (after
+// restarts too) must see exactly the sum over the whole history.
+TEST_F(EventStoreTest, StatisticsSnapshotPlusPendingEventsEqualTheWholeHistory) {
+  SummaryUpdater updater = CountingUpdater();
   store_.reset();
   store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
   float id_sum = 0;
@@ -327,15 +332,7 @@ TEST_F(EventStoreTest, StatisticsSnapshotPlusPendingEventsEqualTheWholeHistory) 
 // Stores written before pending events were kept as signals list them as event keys: those
 // are still replayed (by reading the events), and new events add signals after them.
 TEST_F(EventStoreTest, PendingEventKeysOfTheOlderFormatAreStillReplayed) {
-  SummaryUpdater updater = [](const v1::Event& e, internal::UserSummary* s) {
-    if (s->model_version().empty()) {
-      s->set_model_version("m");
-      s->add_rhs(0);
-      s->add_rhs(0);
-    }
-    s->set_rhs(0, s->rhs(0) + 1);
-    s->set_rhs(1, s->rhs(1) + static_cast<float>(e.item_id()) * (e.type() == v1::EVENT_TYPE_RATING ? e.rating() : 1));
-  };
+  SummaryUpdater updater = CountingUpdater();
   store_.reset();
   store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
   std::vector<v1::Event> first = {Ev("a", "u", 2, v1::EVENT_TYPE_CLICK, 10), Ev("b", "u", 5, v1::EVENT_TYPE_RATING, 20)};
