@@ -171,9 +171,20 @@ TEST(TrainerTest, DeterministicForASeedWhateverTheThreadCount) {
   EXPECT_NE(a->item_vectors, c->item_vectors);
 }
 
-TEST(ModelStoreTest, SaveLoadRoundTripAndVersions) {
-  auto dir = std::filesystem::temp_directory_path() / ("model_store_test_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+// Each ModelStore test gets its own store directory, removed afterwards.
+class ModelStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path() /
+          ("model_store_test_" + std::to_string(::getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  std::filesystem::path dir;
+};
+
+TEST_F(ModelStoreTest, SaveLoadRoundTripAndVersions) {
   auto catalog = TwoGenreCatalog();
   TrainOptions o;
   o.dim = 4;
@@ -193,7 +204,6 @@ TEST(ModelStoreTest, SaveLoadRoundTripAndVersions) {
   EXPECT_EQ((*ListModels(dir)).size(), 2u);
   EXPECT_EQ((*LoadModel(dir, "v1"))->version, "v1");
   EXPECT_EQ(LoadModel(dir, "v9").status().code(), absl::StatusCode::kNotFound);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(TrainerTest, WithKgAndBprHeadDeterministicForASeedWhateverTheThreadCount) {
@@ -222,9 +232,7 @@ TEST(TrainerTest, WithKgAndBprHeadDeterministicForASeedWhateverTheThreadCount) {
   EXPECT_EQ(a->metrics, b->metrics);
 }
 
-TEST(ModelStoreTest, KgEmbeddingsAreStoredWithTheVersionAndBuildH) {
-  auto dir = std::filesystem::temp_directory_path() / ("model_store_kg_test_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+TEST_F(ModelStoreTest, KgEmbeddingsAreStoredWithTheVersionAndBuildH) {
   auto catalog = TwoGenreCatalog();
   KgEmbeddingOptions ko;
   ko.dim = 3;  // not the item dimension: C is kg_dim x dim
@@ -269,7 +277,6 @@ TEST(ModelStoreTest, KgEmbeddingsAreStoredWithTheVersionAndBuildH) {
   for (int r = 1; r < 5; ++r) comedies += Breakdown(l, f, r).kg();
   for (int r = 5; r < 10; ++r) horror += Breakdown(l, f, r).kg();
   EXPECT_GT(comedies / 4, horror / 5);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
@@ -338,9 +345,7 @@ TEST(BreakdownTest, FromTheScoreMatchesTheThreeDotProducts) {
 namespace chatrec::model {
 namespace {
 
-TEST(ModelStoreTest, TheItemItemTermIsTrainedSavedAndLoaded) {
-  auto dir = std::filesystem::temp_directory_path() / ("model_store_ii_test_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+TEST_F(ModelStoreTest, TheItemItemTermIsTrainedSavedAndLoaded) {
   auto catalog = TwoGenreCatalog();
   TrainOptions o;
   o.dim = 4;
@@ -357,12 +362,9 @@ TEST(ModelStoreTest, TheItemItemTermIsTrainedSavedAndLoaded) {
   EXPECT_EQ((*loaded)->item_item.weights, m->item_item.weights);
   EXPECT_EQ((*loaded)->item_item.scale, 2.f);
   EXPECT_TRUE((*loaded)->entity_item.offsets.empty()) << "no entity-item term was trained";
-  std::filesystem::remove_all(dir);
 }
 
-TEST(ModelStoreTest, TheEntityItemTermIsSavedAndLoadedWithItsEntities) {
-  auto dir = std::filesystem::temp_directory_path() / ("model_store_ei_test_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+TEST_F(ModelStoreTest, TheEntityItemTermIsSavedAndLoadedWithItsEntities) {
   auto catalog = TwoGenreCatalog();
   TrainOptions o;
   o.dim = 4;
@@ -382,7 +384,6 @@ TEST(ModelStoreTest, TheEntityItemTermIsSavedAndLoadedWithItsEntities) {
   EXPECT_EQ(l.entity_item.scale, 0.5f);
   ASSERT_TRUE(l.entity_item_row.contains("person:Someone"));
   EXPECT_EQ(l.entity_item_row.at("person:Someone"), 1);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
