@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/server/arena_allocator.h"
 #include "libs/server/client.h"
 
 namespace chatrec::server {
@@ -70,6 +71,24 @@ TEST(ServerTest, DeadlineNeverExceedsTheCallersOwn) {
   auto far = std::chrono::system_clock::now() + std::chrono::hours(1);
   SetDeadline(&ctx2, far, std::chrono::milliseconds(100));
   EXPECT_LT(ctx2.deadline(), far - std::chrono::minutes(59));
+}
+
+// The allocator puts a call's request and response on one arena that lives until gRPC
+// releases them.
+TEST(ArenaMessageAllocatorTest, RequestAndResponseShareOneArena) {
+  ArenaMessageAllocator<grpc::health::v1::HealthCheckRequest, grpc::health::v1::HealthCheckResponse> allocator(256,
+                                                                                                           1024);
+  auto* holder = allocator.AllocateMessages();
+  ASSERT_NE(holder->request(), nullptr);
+  ASSERT_NE(holder->response(), nullptr);
+  ASSERT_NE(holder->request()->GetArena(), nullptr);
+  EXPECT_EQ(holder->request()->GetArena(), holder->response()->GetArena());
+  for (int i = 0; i < 1000; ++i) holder->request()->mutable_service()->append("x");  // grows past the first block
+  EXPECT_EQ(holder->request()->service().size(), 1000u);
+  auto* other = allocator.AllocateMessages();
+  EXPECT_NE(other->request()->GetArena(), holder->request()->GetArena());
+  holder->Release();
+  other->Release();
 }
 
 }  // namespace

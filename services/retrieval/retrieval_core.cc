@@ -112,6 +112,14 @@ absl::StatusOr<std::vector<int32_t>> RetrievalCore::AllowedRows(const v1::Filter
 
 absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveRequest& req,
                                                              std::chrono::system_clock::time_point deadline) {
+  v1::RetrieveResponse resp;
+  RETURN_IF_ERROR(RetrieveInto(req, deadline, &resp));
+  return resp;
+}
+
+absl::Status RetrievalCore::RetrieveInto(const v1::RetrieveRequest& req, std::chrono::system_clock::time_point deadline,
+                                         v1::RetrieveResponse* response) {
+  response->Clear();
   if (req.k() < 1 || req.k() > kMaxK) return absl::InvalidArgumentError(absl::StrCat("k must be 1..", kMaxK, ", got ", req.k()));
   if (req.need_size() > kMaxEntities || req.kg_context_size() > kMaxEntities) {
     return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxEntities, " entities in need and in kg_context"));
@@ -121,10 +129,10 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
   // One snapshot per request: model, vectors and graph of the same version.
   const std::shared_ptr<const VectorIndex> index = indexes_->Current();
   const model::Model& m = index->model();
-  v1::RetrieveResponse resp;
+  v1::RetrieveResponse& resp = *response;
   resp.set_model_version(m.version);
   resp.set_matching_items(allowed.count());
-  if (allowed.count() == 0) return resp;
+  if (allowed.count() == 0) return absl::OkStatus();
   const size_t k = static_cast<size_t>(req.k());
   auto quota = [&](float share) { return std::max<size_t>(1, static_cast<size_t>(std::ceil(share * k))); };
 
@@ -218,7 +226,7 @@ absl::StatusOr<v1::RetrieveResponse> RetrievalCore::Retrieve(const v1::RetrieveR
   take(cold, v1::CANDIDATE_SOURCE_COLD_START, k);
   take(trending, v1::CANDIDATE_SOURCE_TRENDING, k);
   take(popular, constrained ? v1::CANDIDATE_SOURCE_ATTRIBUTE : v1::CANDIDATE_SOURCE_POPULAR, k);
-  return resp;
+  return absl::OkStatus();
 }
 
 }  // namespace chatrec::retrieval

@@ -73,6 +73,10 @@ class RetrievalCore {
   absl::StatusOr<v1::RetrieveResponse> Retrieve(
       const v1::RetrieveRequest& request,
       std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max());
+  // The same, built in place in `response` (for the RPC, whose response lives on an arena);
+  // on an error `response` is left empty.
+  absl::Status RetrieveInto(const v1::RetrieveRequest& request, std::chrono::system_clock::time_point deadline,
+                            v1::RetrieveResponse* response);
 
   // Rows allowed by the filters (ascending). InvalidArgument for unknown entities or bad ranges.
   absl::StatusOr<std::vector<int32_t>> AllowedRows(const v1::Filters& filters) const;

@@ -1,5 +1,6 @@
 #include "services/retrieval/retrieval_core.h"
 
+#include <google/protobuf/arena.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -100,6 +101,27 @@ TEST_F(RetrievalCoreTest, BadRequestsAreInvalidArgument) {
   req.mutable_filters()->mutable_years()->set_min_year(2000);
   req.mutable_filters()->mutable_years()->set_max_year(1990);
   EXPECT_EQ(core_.Retrieve(req).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// The RPC builds its answer in place, in a response on the call's arena: the same answer,
+// and nothing left over from what the response held before or from a refused request.
+TEST_F(RetrievalCoreTest, RetrieveIntoAnArenaResponseGivesTheSameAnswer) {
+  v1::RetrieveRequest req;
+  req.set_k(12);
+  auto* liked = req.add_kg_context();
+  liked->set_entity_id("item:7");
+  liked->set_weight(1);
+  auto expected = core_.Retrieve(req);
+  ASSERT_TRUE(expected.ok());
+  google::protobuf::Arena arena;
+  auto* resp = google::protobuf::Arena::CreateMessage<v1::RetrieveResponse>(&arena);
+  resp->add_candidates()->set_item_id(999);  // stale content
+  ASSERT_TRUE(core_.RetrieveInto(req, std::chrono::system_clock::time_point::max(), resp).ok());
+  EXPECT_EQ(resp->SerializeAsString(), expected->SerializeAsString());
+  req.set_k(0);
+  EXPECT_EQ(core_.RetrieveInto(req, std::chrono::system_clock::time_point::max(), resp).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(resp->candidates_size(), 0);
 }
 
 TEST_F(RetrievalCoreTest, NoMatchIsAnEmptyAnswerNotAnError) {

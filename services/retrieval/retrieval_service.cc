@@ -4,11 +4,13 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "libs/common/status_macros.h"
 #include "libs/server/unary.h"
 
 namespace chatrec::retrieval {
 
 RetrievalServiceImpl::RetrievalServiceImpl(RetrievalCore* core, prometheus::Registry* registry) : core_(core) {
+  SetMessageAllocatorFor_Retrieve(&allocator_);
   const prometheus::Histogram::BucketBoundaries counts = {0, 1, 5, 10, 50, 100, 200, 500, 1000, 5000, 100000, 1000000};
   candidates_ = &prometheus::BuildHistogram()
                      .Name("chatrec_retrieval_candidates")
@@ -33,14 +35,11 @@ RetrievalServiceImpl::RetrievalServiceImpl(RetrievalCore* core, prometheus::Regi
 grpc::ServerUnaryReactor* RetrievalServiceImpl::Retrieve(grpc::CallbackServerContext* ctx,
                                                          const v1::RetrieveRequest* req, v1::RetrieveResponse* resp) {
   return server::Unary(ctx, [&]() -> absl::Status {
-    auto r = core_->Retrieve(*req, ctx->deadline());
-    if (r.ok()) {
-      if (auto it = paths_.find(r->search_path()); it != paths_.end()) it->second->Increment();
-      candidates_->Observe(r->candidates_size());
-      matching_->Observe(static_cast<double>(r->matching_items()));
-      *resp = std::move(*r);
-    }
-    return r.status();
+    RETURN_IF_ERROR(core_->RetrieveInto(*req, ctx->deadline(), resp));  // on the call's arena
+    if (auto it = paths_.find(resp->search_path()); it != paths_.end()) it->second->Increment();
+    candidates_->Observe(resp->candidates_size());
+    matching_->Observe(static_cast<double>(resp->matching_items()));
+    return absl::OkStatus();
   });
 }
 

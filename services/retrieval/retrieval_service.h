@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "chatrec/v1/retrieval.grpc.pb.h"
+#include "libs/server/arena_allocator.h"
 #include "services/retrieval/retrieval_core.h"
 
 namespace prometheus {
@@ -24,6 +25,8 @@ class RetrievalServiceImpl final : public v1::RetrievalService::CallbackService 
 
  private:
   RetrievalCore* core_;
+  // Each call's request and response on one arena: a response holds hundreds of candidates.
+  server::ArenaMessageAllocator<v1::RetrieveRequest, v1::RetrieveResponse> allocator_;
   prometheus::Histogram* candidates_;
   prometheus::Histogram* matching_;
   absl::flat_hash_map<std::string, prometheus::Counter*> paths_;  // by search path; read-only after construction
