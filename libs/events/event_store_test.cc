@@ -36,6 +36,12 @@ class EventStoreTest : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
+  // The store's RocksDB directly (with store_ closed), to write records as an older version did.
+  std::unique_ptr<storage::KvStore> OpenRaw() {
+    return *storage::KvStore::Open({.path = dir_.string(),
+                                    .column_families = {"events", "event_ids", "users", "user_stats", "items", "cooc"},
+                                    .counter_column_families = {"cooc"}});
+  }
   std::filesystem::path dir_;
   std::unique_ptr<EventStore> store_;
 };
@@ -342,9 +348,7 @@ TEST_F(EventStoreTest, PendingEventKeysOfTheOlderFormatAreStillReplayed) {
   ASSERT_EQ(store_->GetSummary("u")->stats_pending_signals_size(), 1);
   store_.reset();
   {  // Rewrite the pending signal as the older format's event key.
-    auto kv = *storage::KvStore::Open({.path = dir_.string(),
-                                       .column_families = {"events", "event_ids", "users", "user_stats", "items", "cooc"},
-                                       .counter_column_families = {"cooc"}});
+    auto kv = OpenRaw();
     internal::UserSummary s;
     ASSERT_TRUE(*kv->GetProto("users", storage::keys::StringKey("u"), &s));
     std::string key_of_b;
@@ -396,9 +400,7 @@ TEST_F(EventStoreTest, StatisticsSnapshotKeepsTheGramsLowerTriangleExactly) {
   ASSERT_EQ(before->stats_pending_signals_size(), 0);
   store_.reset();
   {
-    auto kv = *storage::KvStore::Open({.path = dir_.string(),
-                                       .column_families = {"events", "event_ids", "users", "user_stats", "items", "cooc"},
-                                       .counter_column_families = {"cooc"}});
+    auto kv = OpenRaw();
     internal::UserSummary stored;
     ASSERT_TRUE(*kv->GetProto("user_stats", storage::keys::StringKey("u"), &stored));
     EXPECT_EQ(stored.gram_size(), 0);

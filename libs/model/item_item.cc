@@ -92,42 +92,15 @@ ItemItem LearnItemItem(const std::vector<std::vector<int32_t>>& histories, int32
   return FromRows(rows, o.neighbours, o.scale);
 }
 
-ItemItem LearnDirectedItemItem(const std::vector<std::vector<DirectedTurn>>& dialogues, int32_t num_items,
-                               const ItemItemOptions& o, bool repeated_targets) {
-  if (num_items <= 0) return ItemItem{.scale = o.scale};
-  std::vector<int32_t> count(num_items, 0);
-  std::vector<absl::flat_hash_map<int32_t, int32_t>> co(num_items);
-  absl::flat_hash_set<int32_t> contexts;
-  absl::flat_hash_set<std::pair<int32_t, int32_t>> pairs;
-  for (const auto& dialogue : dialogues) {
-    contexts.clear();
-    pairs.clear();
-    for (const DirectedTurn& t : dialogue) {
-      const std::vector<int32_t> context = DistinctRows(t.context, num_items);
-      const std::vector<int32_t> targets = DistinctRows(t.targets, num_items);
-      contexts.insert(context.begin(), context.end());
-      for (int32_t i : targets) {
-        if (!repeated_targets && std::binary_search(context.begin(), context.end(), i)) continue;
-        for (int32_t j : context) {
-          if (j != i) pairs.insert({j, i});
-        }
-      }
-    }
-    for (int32_t j : contexts) ++count[j];
-    for (const auto& [j, i] : pairs) ++co[j][i];
-  }
-  std::vector<absl::flat_hash_map<int32_t, float>> rows(num_items);
-  for (int32_t j = 0; j < num_items; ++j) {
-    for (const auto& [i, c] : co[j]) {
-      if (c >= o.min_count) rows[j][i] = static_cast<float>(double(c) / count[j]);
-    }
-  }
-  return FromRows(rows, o.neighbours, o.scale);
-}
+namespace {
 
-ItemItem LearnKeyItem(const std::vector<std::vector<DirectedTurn>>& turns,
-                      const std::vector<std::vector<std::vector<int32_t>>>& items_before, int32_t num_keys,
-                      int32_t num_items, const ItemItemOptions& o) {
+// The share W[j][i] = d_ji / n_j over dialogues of recommendation turns: d_ji counts the
+// dialogues in which the recommender names item i at a turn whose context has key j, n_j
+// the dialogues in which j is in some turn's context. A target in `repeats(d, t)` (sorted
+// rows) is not counted, nor a pair of a key with itself when keys are items.
+template <typename Repeats>
+ItemItem LearnShare(const std::vector<std::vector<DirectedTurn>>& turns, int32_t num_keys, int32_t num_items,
+                    const ItemItemOptions& o, bool keys_are_items, const Repeats& repeats) {
   if (num_keys <= 0 || num_items <= 0) return ItemItem{.scale = o.scale};
   std::vector<int32_t> count(num_keys, 0);
   std::vector<absl::flat_hash_map<int32_t, int32_t>> co(num_keys);
@@ -139,12 +112,13 @@ ItemItem LearnKeyItem(const std::vector<std::vector<DirectedTurn>>& turns,
     for (size_t t = 0; t < turns[d].size(); ++t) {
       const std::vector<int32_t> context = DistinctRows(turns[d][t].context, num_keys);
       const std::vector<int32_t> targets = DistinctRows(turns[d][t].targets, num_items);
-      const std::vector<int32_t> before =
-          d < items_before.size() && t < items_before[d].size() ? DistinctRows(items_before[d][t], num_items) : std::vector<int32_t>{};
+      const std::vector<int32_t> repeated = repeats(d, t, context);
       keys.insert(context.begin(), context.end());
       for (int32_t i : targets) {
-        if (std::binary_search(before.begin(), before.end(), i)) continue;
-        for (int32_t j : context) pairs.insert({j, i});
+        if (std::binary_search(repeated.begin(), repeated.end(), i)) continue;
+        for (int32_t j : context) {
+          if (!keys_are_items || j != i) pairs.insert({j, i});
+        }
       }
     }
     for (int32_t j : keys) ++count[j];
@@ -157,6 +131,28 @@ ItemItem LearnKeyItem(const std::vector<std::vector<DirectedTurn>>& turns,
     }
   }
   return FromRows(rows, o.neighbours, o.scale);
+}
+
+}  // namespace
+
+ItemItem LearnDirectedItemItem(const std::vector<std::vector<DirectedTurn>>& dialogues, int32_t num_items,
+                               const ItemItemOptions& o, bool repeated_targets) {
+  // A target already in its turn's context is a repeat unless `repeated_targets`.
+  return LearnShare(dialogues, num_items, num_items, o, /*keys_are_items=*/true,
+                    [&](size_t, size_t, const std::vector<int32_t>& context) {
+                      return repeated_targets ? std::vector<int32_t>{} : context;
+                    });
+}
+
+ItemItem LearnKeyItem(const std::vector<std::vector<DirectedTurn>>& turns,
+                      const std::vector<std::vector<std::vector<int32_t>>>& items_before, int32_t num_keys,
+                      int32_t num_items, const ItemItemOptions& o) {
+  return LearnShare(turns, num_keys, num_items, o, /*keys_are_items=*/false,
+                    [&](size_t d, size_t t, const std::vector<int32_t>&) {
+                      return d < items_before.size() && t < items_before[d].size()
+                                 ? DistinctRows(items_before[d][t], num_items)
+                                 : std::vector<int32_t>{};
+                    });
 }
 
 ItemItem BlendItemItem(const ItemItem& a, float a_weight, const ItemItem& b, float b_weight, int neighbours,

@@ -22,6 +22,16 @@ class RetrievalCoreTest : public ::testing::Test {
   RetrievalCore core_{world_.catalog.get(), world_.models.get()};
 };
 
+// k = 12 candidates for a user who liked item 7 (a Wes Craven film in the tiny world).
+v1::RetrieveRequest LikedItem7Request() {
+  v1::RetrieveRequest req;
+  req.set_k(12);
+  auto* liked = req.add_kg_context();
+  liked->set_entity_id("item:7");
+  liked->set_weight(1);
+  return req;
+}
+
 std::set<int64_t> Ids(const v1::RetrieveResponse& r) {
   std::set<int64_t> ids;
   for (const auto& c : r.candidates()) ids.insert(c.item_id());
@@ -73,11 +83,7 @@ TEST_F(RetrievalCoreTest, CachedConstraintSetsNeverKeepAnotherRequestsExclusions
 }
 
 TEST_F(RetrievalCoreTest, EveryCandidateSaysWhichSourcesFoundIt) {
-  v1::RetrieveRequest req;
-  req.set_k(12);
-  auto* liked = req.add_kg_context();
-  liked->set_entity_id("item:7");
-  liked->set_weight(1);
+  v1::RetrieveRequest req = LikedItem7Request();
   auto r = core_.Retrieve(req);
   ASSERT_TRUE(r.ok());
   bool kg_found_craven = false;
@@ -106,11 +112,7 @@ TEST_F(RetrievalCoreTest, BadRequestsAreInvalidArgument) {
 // The RPC builds its answer in place, in a response on the call's arena: the same answer,
 // and nothing left over from what the response held before or from a refused request.
 TEST_F(RetrievalCoreTest, RetrieveIntoAnArenaResponseGivesTheSameAnswer) {
-  v1::RetrieveRequest req;
-  req.set_k(12);
-  auto* liked = req.add_kg_context();
-  liked->set_entity_id("item:7");
-  liked->set_weight(1);
+  v1::RetrieveRequest req = LikedItem7Request();
   auto expected = core_.Retrieve(req);
   ASSERT_TRUE(expected.ok());
   google::protobuf::Arena arena;

@@ -146,9 +146,9 @@ int TrainCommand(const std::vector<std::string>&) {
   } else if (norm != "conditional") {
     return std::fprintf(stderr, "--item_item_norm must be conditional or cosine\n"), 2;
   }
-  const double prior_flag = absl::GetFlag(FLAGS_mention_prior_weight);
-  const double mention_prior = prior_flag >= 0 ? prior_flag : redial ? kRedialMentionPrior : 0.0;
+  // A flag left at -1 takes the ReDial default on ReDial and is off otherwise.
   auto redial_default = [&](double flag, double value) { return flag >= 0 ? flag : redial ? value : 0.0; };
+  const double mention_prior = redial_default(absl::GetFlag(FLAGS_mention_prior_weight), kRedialMentionPrior);
   const double directed = redial_default(absl::GetFlag(FLAGS_item_item_directed), kRedialDirected);
   const double two_hop = redial_default(absl::GetFlag(FLAGS_item_item_two_hop), kRedialTwoHop);
   const double recommended_prior = redial_default(absl::GetFlag(FLAGS_recommended_prior_weight), kRedialRecommendedPrior);
