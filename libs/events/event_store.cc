@@ -267,14 +267,24 @@ void EventStore::Enqueue(Pending* p) {
       if (!prep->status.ok()) reset_caches_ = true;  // the caches may hold part of the failed group
       leader_active_ = false;
       prepared_.push_back(std::move(prep));
-      cv_.notify_all();
+      WakeStoreWaitersLocked();
+      WakeNextLocked();
       continue;
     }
     if (!writer_active_ && !prepared_.empty()) {
       WriteOneLocked(lock);
       continue;
     }
-    cv_.wait(lock);
+    p->cv.wait(lock);
+  }
+}
+
+void EventStore::WakeNextLocked() {
+  if (!writer_active_ && !prepared_.empty()) {
+    Pending* first = prepared_.front()->group.front();
+    if (!first->done) first->cv.notify_one();
+  } else if (!leader_active_ && prepared_.empty() && !queue_.empty()) {
+    queue_.front()->cv.notify_one();
   }
 }
 
@@ -305,10 +315,12 @@ void EventStore::WriteOneLocked(std::unique_lock<std::mutex>& lock) {
       }
     }
     g->done = true;
+    g->cv.notify_one();  // the caller may return (and free g) as soon as we unlock
   }
   written_seq_ = w->seq;
   writer_active_ = false;
-  cv_.notify_all();
+  WakeStoreWaitersLocked();
+  WakeNextLocked();
 }
 
 void EventStore::DrainLocked(std::unique_lock<std::mutex>& lock) {
@@ -316,7 +328,9 @@ void EventStore::DrainLocked(std::unique_lock<std::mutex>& lock) {
     if (!writer_active_) {
       WriteOneLocked(lock);
     } else {
+      ++store_waiters_;
       cv_.wait(lock);
+      --store_waiters_;
     }
   }
   if (reset_caches_) {
@@ -663,7 +677,9 @@ absl::Status EventStore::ScanAll(const EventFn& fn) const {
 absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   // Serialised with appends, so no event of the user can slip in half-way.
   std::unique_lock<std::mutex> lock(mu_);
+  ++store_waiters_;
   cv_.wait(lock, [&] { return !leader_active_; });
+  --store_waiters_;
   leader_active_ = true;
   DrainLocked(lock);  // the user's history and the item counters as stored are complete
   lock.unlock();
@@ -721,7 +737,8 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   }
   lock.lock();
   leader_active_ = false;
-  cv_.notify_all();
+  WakeStoreWaitersLocked();
+  WakeNextLocked();
   if (!s.ok()) return s;
   return n;
 }

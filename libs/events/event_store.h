@@ -125,7 +125,8 @@ class EventStore {
     const SummaryRefresher* refresher = nullptr;
     absl::StatusOr<AppendResult> result = AppendResult{};
     absl::StatusOr<internal::UserSummary> refreshed = internal::UserSummary{};
-    bool done = false;
+    bool done = false;  // guarded by mu_
+    std::condition_variable cv;  // its caller waits here (see WakeNextLocked)
   };
   // A group prepared by the leader and waiting for (or in) its write.
   struct Prepared {
@@ -151,10 +152,20 @@ class EventStore {
   void DrainLocked(std::unique_lock<std::mutex>& lock);
   // Writes the oldest prepared group (called holding `lock`, with no writer active).
   void WriteOneLocked(std::unique_lock<std::mutex>& lock);
+  // Wakes the one waiting caller that can move things on, if any: the first caller of the
+  // oldest prepared group to write it, or the oldest queued caller to prepare the next group.
+  // Each caller waits on its own condition variable, so a state change wakes one thread, and a
+  // written group wakes only its own callers, instead of every waiting Record thread.
+  void WakeNextLocked();
+  // Wakes DrainLocked and DeleteUser, which wait on cv_, if any of them waits.
+  void WakeStoreWaitersLocked() {
+    if (store_waiters_ > 0) cv_.notify_all();
+  }
   std::unique_ptr<storage::KvStore> kv_;
   const SummaryUpdater stats_updater_;
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;  // DrainLocked and DeleteUser wait here
+  int store_waiters_ = 0;       // guarded by mu_: how many wait on cv_
   std::deque<Pending*> queue_;  // guarded by mu_
   bool leader_active_ = false;  // guarded by mu_: someone prepares (or DeleteUser runs)
   std::deque<std::unique_ptr<Prepared>> prepared_;  // guarded by mu_, in seq order
