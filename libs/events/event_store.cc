@@ -293,6 +293,7 @@ void EventStore::WriteOneLocked(std::unique_lock<std::mutex>& lock) {
   std::unique_ptr<Prepared> w = std::move(prepared_.front());
   prepared_.pop_front();
   const bool stale = w->epoch != epoch_;
+  WakeNextLocked();  // the queue can be prepared into the next group while this one is written
   lock.unlock();
   absl::Status status = w->status;
   if (status.ok() && stale) {
