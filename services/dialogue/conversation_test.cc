@@ -34,6 +34,23 @@ TEST_F(ConversationTest, NegatedGenreAndPersonAreExcluded) {
   }
 }
 
+TEST_F(ConversationTest, WhenEverythingThatFitsWasShownTheWishesWiden) {
+  auto r1 = Say("a comedy with Tom Hanks", 6);
+  ASSERT_THAT(Ids(r1), ::testing::UnorderedElementsAre(2, 5));
+  // Nothing new is asked for, and both films that fit were shown: the person goes, and the
+  // wider list brings films not shown yet instead of the same two again.
+  auto r2 = Say("I loved Fright One", 6);
+  EXPECT_THAT(r2.text(), HasSubstr("Those were all the"));
+  EXPECT_THAT(r2.text(), HasSubstr("so I left out Tom Hanks"));
+  ASSERT_GT(r2.items_size(), 0);
+  for (int64_t id : Ids(r2)) {
+    EXPECT_TRUE(Has(id, "genre:comedy")) << id;
+    EXPECT_THAT(Ids(r1), Not(::testing::Contains(id)));
+  }
+  const v1::SessionState state = State();
+  EXPECT_THAT(state.constraints().must_entities(), Not(::testing::Contains("person:Tom_Hanks")));
+}
+
 TEST_F(ConversationTest, ALovedTitleIsALikeAndAHatedOneADislike) {
   auto r = Say("I loved Laugh Two");
   ASSERT_GT(r.items_size(), 0);

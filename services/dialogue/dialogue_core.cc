@@ -359,11 +359,8 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
   *rreq.mutable_kg_context() = kg;
   rreq.set_k(o_.candidates);
   std::vector<std::string> relaxed;
-  absl::StatusOr<v1::RetrieveResponse> candidates;
-  while (true) {
-    *rreq.mutable_filters() = filters;
-    candidates = o_.retrieval->Retrieve(rreq, deadline);
-    if (!candidates.ok() || candidates->matching_items() > 0) break;
+  // Drops the most recent person, else the years, else the last genre; false if none is left.
+  auto relax_one = [&]() {
     auto* must = filters.mutable_must_entities();
     auto person = std::find_if(must->rbegin(), must->rend(), [](const std::string& id) { return id.rfind("genre:", 0) != 0; });
     if (person != must->rend()) {
@@ -376,15 +373,44 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
       relaxed.push_back(c.EntityName(must->Get(must->size() - 1)));
       must->RemoveLast();
     } else {
-      break;
+      return false;
     }
+    return true;
+  };
+  // Every film that fits the wishes was already shown in this session (the user did not turn them
+  // down, or they would be excluded) and this turn added no wish: rather than show the same few
+  // again, the wishes are widened as when nothing fits, and the films shown are left out of the
+  // wider list. A turn that narrows the wishes ("only from the 80s") keeps them as said.
+  const bool added_wish = !change.added_must.empty() || !change.added_must_not.empty() || change.years_changed;
+  const std::string wished = DescribeConstraints(c, state.constraints());
+  bool exhausted = false;
+  absl::flat_hash_set<int64_t> shown(state.shown_item_ids().begin(), state.shown_item_ids().end());
+  auto only_shown = [&](const v1::RetrieveResponse& r) {
+    return r.candidates_size() == r.matching_items() &&
+           std::all_of(r.candidates().begin(), r.candidates().end(),
+                       [&](const v1::Candidate& cand) { return shown.contains(cand.item_id()); });
+  };
+  absl::StatusOr<v1::RetrieveResponse> candidates;
+  while (true) {
+    *rreq.mutable_filters() = filters;
+    candidates = o_.retrieval->Retrieve(rreq, deadline);
+    if (!candidates.ok()) break;
+    if (candidates->matching_items() > 0) {
+      if (exhausted || added_wish || change.wants_new_items || !only_shown(*candidates) || !relax_one()) break;
+      exhausted = true;
+      for (int64_t id : shown) exclude(id);
+      continue;
+    }
+    if (!relax_one()) break;
   }
   if (!relaxed.empty()) {
     // The relaxed wishes leave the session too, so later turns do not fail on them again.
     auto* constraints = mutable_session->mutable_state()->mutable_constraints();
     *constraints->mutable_must_entities() = filters.must_entities();
     *constraints->mutable_years() = filters.years();
-    resp->set_text(absl::StrCat("Nothing matches all of that, so I left out ", absl::StrJoin(relaxed, " and "), "."));
+    const std::string left_out = absl::StrJoin(relaxed, " and ");
+    resp->set_text(exhausted ? absl::StrCat("Those were all the ", wished, " I know, so I left out ", left_out, ".")
+                             : absl::StrCat("Nothing matches all of that, so I left out ", left_out, "."));
   }
 
   std::vector<Ranked> ranked;
