@@ -23,6 +23,9 @@ struct ItemItemOptions {
   int neighbours = 50;   // kept per item
   int min_count = 1;     // co-occurrences below this are dropped
   float scale = 0;       // weight of the term in the score; 0 turns it off
+  // The shares of LearnKeyItem and LearnDirectedItemItem: W[j][i] minus the share of all dialogues in which the
+  // recommender names i, kept where positive ("how much more often i follows j than anything").
+  bool lift = false;
 };
 
 // Sparse rows: the neighbours of row r are [offsets[r], offsets[r+1]).

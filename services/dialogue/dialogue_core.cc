@@ -135,6 +135,7 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
   // The last lines of the dialogue, for the LLM's prompts (this turn's reply is added at the end).
   *state->add_recent_lines() = absl::StrCat("User: ", TruncateUtf8(req.text(), 300));
   NoteDiscussed(u, state);
+  NoteSeekerWords(u, req.text(), state);
   RecordEvents(session, turn, v1::EVENT_TYPE_REJECT, change.rejected_items, deadline, &resp);
   RecordEvents(session, turn, v1::EVENT_TYPE_ACCEPT, change.accepted_items, deadline, &resp);
   RecordEvents(session, turn, v1::EVENT_TYPE_LIKE, change.liked_items, deadline, &resp);
@@ -353,6 +354,14 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     for (int64_t id : state.shown_item_ids()) exclude(id);
   }
   google::protobuf::RepeatedPtrField<v1::WeightedEntity> need = state.preferences();
+  if (o_.seeker_word_weight > 0) {
+    constexpr int kMaxNeed = 150;  // retrieval and scoring take up to 200
+    for (int i = state.seeker_words_size() - 1; i >= 0 && need.size() < kMaxNeed; --i) {
+      auto* e = need.Add();
+      e->set_entity_id(absl::StrCat("word:", state.seeker_words(i)));
+      e->set_weight(o_.seeker_word_weight);
+    }
+  }
   google::protobuf::RepeatedPtrField<v1::WeightedEntity> kg;
   for (const auto& p : state.preferences()) {
     if (p.weight() > 0 && IsPersonOrItem(p.entity_id())) *kg.Add() = p;

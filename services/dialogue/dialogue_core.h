@@ -59,6 +59,10 @@ struct DialogueCoreOptions {
   // already shown above); 0: the whole list is filtered. Lists of at most this many are
   // exactly as with the filter, and only longer lists pay for the second retrieval.
   int hard_genre_people_top = 0;
+  // The user's content words (SessionState.seeker_words, most recent first) join the need as
+  // "word:<w>" entities with this weight: the entity-item term then adds what recommenders named
+  // after those words in the training dialogues (when the model has rows for them); 0: off.
+  float seeker_word_weight = 0;
 };
 
 class DialogueCore {

@@ -105,6 +105,22 @@ TEST_F(DialogueCoreTest, ShortFilteredListIsFilledWhenOnlyTheTopIsHard) {
   EXPECT_FALSE(IsComedy(ranked->back()));
 }
 
+// The session keeps the user's content words for the entity-item term, but not the words of a
+// question about a title (they describe that title, not the wish).
+TEST_F(DialogueCoreTest, SessionKeepsTheSeekersContentWords) {
+  auto r = Turn("I want a comedy with talking animals and a heist");
+  auto r2 = Turn("who directed Laugh Two?", r.session_id());
+  EXPECT_EQ(r2.understanding().intent(), v1::INTENT_ASK_ABOUT_ITEM);
+  Turn("more talking animals please", r.session_id());
+  v1::GetSessionRequest get;
+  get.set_session_id(r.session_id());
+  auto session = core_->GetSession(get);
+  ASSERT_TRUE(session.ok()) << session.status();
+  const auto& words = session->state().seeker_words();
+  std::vector<std::string> got(words.begin(), words.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"want", "comedy", "heist", "more", "talking", "animals"}));
+}
+
 TEST_F(DialogueCoreTest, ScoringDownFallsBackToRetrievalOrder) {
   scoring_.fail = absl::UnavailableError("scoring is down");
   auto r = Turn("a comedy");
