@@ -162,6 +162,34 @@ ItemItem LearnKeyItem(const std::vector<std::vector<DirectedTurn>>& turns,
                     });
 }
 
+ItemItem LearnTextKeyItem(const std::vector<std::vector<int32_t>>& item_keys, int32_t num_keys, double max_df_share,
+                          int neighbours, float scale) {
+  if (num_keys <= 0) return ItemItem{.scale = scale};
+  const auto num_items = static_cast<int32_t>(item_keys.size());
+  std::vector<std::vector<int32_t>> keys(num_items);
+  std::vector<int32_t> df(num_keys, 0);
+  for (int32_t i = 0; i < num_items; ++i) {
+    keys[i] = DistinctRows(item_keys[i], num_keys);
+    for (int32_t k : keys[i]) ++df[k];
+  }
+  const double max_df = max_df_share * std::max(1, num_items);
+  std::vector<double> idf(num_keys, 0);
+  for (int32_t k = 0; k < num_keys; ++k) {
+    if (df[k] >= 2 && df[k] <= max_df) idf[k] = std::log(static_cast<double>(num_items) / df[k]);
+  }
+  std::vector<absl::flat_hash_map<int32_t, float>> rows(num_keys);
+  for (int32_t i = 0; i < num_items; ++i) {
+    double norm = 0;
+    for (int32_t k : keys[i]) norm += idf[k] * idf[k];
+    if (norm <= 0) continue;
+    norm = std::sqrt(norm);
+    for (int32_t k : keys[i]) {
+      if (idf[k] > 0) rows[k][i] = static_cast<float>(idf[k] / norm);
+    }
+  }
+  return FromRows(rows, neighbours, scale);
+}
+
 ItemItem BlendItemItem(const ItemItem& a, float a_weight, const ItemItem& b, float b_weight, int neighbours,
                        float scale) {
   const int32_t n = std::max(NumRows(a), NumRows(b));

@@ -71,6 +71,15 @@ ItemItem LearnKeyItem(const std::vector<std::vector<DirectedTurn>>& turns,
                       const std::vector<std::vector<std::vector<int32_t>>>& items_before, int32_t num_keys,
                       int32_t num_items, const ItemItemOptions& options);
 
+// A key-item table from the items' own texts (the entity-item term's word rows from the films'
+// plots): `item_keys[i]` holds the keys (words) of item i's text. W[k][i] is item i's component
+// of its L2-normalised TF-IDF vector (binary term frequency, idf = log(N / df_k)), so a query
+// of keys scores an item by the cosine-like overlap of the texts. Keys of more than
+// `max_df_share` of the items or of a single item are left out; each row keeps its `neighbours`
+// strongest items.
+ItemItem LearnTextKeyItem(const std::vector<std::vector<int32_t>>& item_keys, int32_t num_keys, double max_df_share,
+                          int neighbours, float scale);
+
 // The rows with the largest values of a summed term, best first, ties by row.
 std::vector<std::pair<int32_t, float>> TopOfTerm(const absl::flat_hash_map<int32_t, float>& term, size_t k);
 

@@ -126,6 +126,26 @@ TEST(ItemItemTest, LiftLeavesWhatFollowsAKeyMoreOftenThanAnything) {
   EXPECT_FLOAT_EQ(l[2], 0.25f);
 }
 
+// Plot words as keys: a rare word points at the films that use it, a word of (almost) every film
+// and a word of one film point nowhere, and a film's weights are its normalised TF-IDF vector.
+TEST(ItemItemTest, TextKeysPointAtTheItemsWhoseTextsUseThem) {
+  // Keys: 0 = "zombies" (films 0, 1), 1 = "space" (films 1, 2), 2 = "story" (all four), 3 = only film 3.
+  const std::vector<std::vector<int32_t>> texts = {{0, 2}, {0, 1, 2}, {1, 2, 2}, {2, 3}};
+  ItemItem w = LearnTextKeyItem(texts, 4, /*max_df_share=*/0.75, 10, 0.5f);
+  ASSERT_EQ(w.offsets.size(), 5u);
+  EXPECT_EQ(w.scale, 0.5f);
+  absl::flat_hash_map<int32_t, float> term;
+  w.Accumulate(0, 1.f, &term);
+  ASSERT_EQ(term.size(), 2u);
+  EXPECT_FLOAT_EQ(term[0], 0.5f);                  // film 0 has "zombies" only: weight 1
+  EXPECT_FLOAT_EQ(term[1], 0.5f / std::sqrt(2.f));  // film 1: "zombies" and "space", same idf
+  term.clear();
+  w.Accumulate(2, 1.f, &term);
+  w.Accumulate(3, 1.f, &term);
+  EXPECT_TRUE(term.empty()) << "a word of every film and a word of one film are no keys";
+  EXPECT_TRUE(LearnTextKeyItem(texts, 0, 0.5, 10, 1.f).empty());
+}
+
 TEST(ItemItemTest, BlendAndTwoHops) {
   // 0-1 and 1-2 co-occur; 0 and 2 never do.
   ItemItem w = LearnItemItem({{0, 1}, {1, 2}}, 3, {.neighbours = 5, .scale = 1});

@@ -67,6 +67,11 @@ ABSL_FLAG(int, seeker_words_min_dialogues, -1,
 ABSL_FLAG(bool, seeker_words_lift, false,
           "ReDial: the words' shares are lifts, W[w][i] minus the share of all training dialogues in which the "
           "recommender names i (kept where positive), so that words do not add the popularity of what recommenders name");
+ABSL_FLAG(double, plot_words_weight, -1,
+          "ReDial: the words of the films' plots become rows of the entity-item term too (TF-IDF, "
+          "model::LearnTextKeyItem), added with this weight to the seeker-word shares, so the seeker's words "
+          "(DialogueCoreOptions.seeker_word_weight) reach films whose plots use them; 0 off; -1: the ReDial default");
+ABSL_FLAG(double, plot_words_max_share, 0.05, "ReDial: plot words of more than this share of the films are left out");
 ABSL_FLAG(double, seeker_words_max_share, 0.2,
           "ReDial: words before recommendation turns in more than this share of the training dialogues are no keys");
 ABSL_FLAG(int, patience, 2, "Iterations without a better validation NDCG@10 before stopping");
@@ -85,6 +90,7 @@ constexpr double kRedialTwoHop = 0.25;
 constexpr double kRedialRecommendedPrior = 0;
 constexpr double kRedialEntityItem = 0.05;
 constexpr int kRedialSeekerWordsMinDialogues = 0;
+constexpr double kRedialPlotWords = 0;
 struct RedialTraining {
   std::vector<std::vector<int32_t>> mentions;              // the rows each dialogue names
   std::vector<std::vector<model::DirectedTurn>> directed;  // its recommendation turns
@@ -172,6 +178,11 @@ int TrainCommand(const std::vector<std::string>&) {
   const int seeker_words = static_cast<int>(
       redial_default(absl::GetFlag(FLAGS_seeker_words_min_dialogues), kRedialSeekerWordsMinDialogues));
   const double seeker_words_max_share = absl::GetFlag(FLAGS_seeker_words_max_share);
+  const double plot_words = redial_default(absl::GetFlag(FLAGS_plot_words_weight), kRedialPlotWords);
+  const double plot_words_max_share = absl::GetFlag(FLAGS_plot_words_max_share);
+  if (plot_words_max_share <= 0 || plot_words_max_share > 1) {
+    return std::fprintf(stderr, "--plot_words_max_share must be in (0, 1]\n"), 2;
+  }
   if (directed > 1) return std::fprintf(stderr, "--item_item_directed must be 0..1\n"), 2;
   if (seeker_words_max_share <= 0 || seeker_words_max_share > 1) {
     return std::fprintf(stderr, "--seeker_words_max_share must be in (0, 1]\n"), 2;
@@ -250,6 +261,25 @@ int TrainCommand(const std::vector<std::string>&) {
             eo.scale);
       } else {
         m->entity_item = model::LearnKeyItem(training->entities, training->items_before, keys, (*catalog)->size(), eo);
+      }
+      if (plot_words > 0) {
+        // The plots' words join the key space (new keys after the dialogues' ones).
+        absl::flat_hash_map<std::string, int32_t> key_of;
+        for (size_t k = 0; k < training->entity_ids.size(); ++k) key_of[training->entity_ids[k]] = static_cast<int32_t>(k);
+        std::vector<std::vector<int32_t>> item_keys((*catalog)->size());
+        for (int32_t r = 0; r < (*catalog)->size(); ++r) {
+          for (const std::string& w : nlu::ContentWords((*catalog)->item(r).abstract())) {
+            const std::string id = absl::StrCat("word:", w);
+            auto [it, added] = key_of.emplace(id, static_cast<int32_t>(training->entity_ids.size()));
+            if (added) training->entity_ids.push_back(id);
+            item_keys[r].push_back(it->second);
+          }
+        }
+        model::ItemItem plots = model::LearnTextKeyItem(item_keys, static_cast<int32_t>(training->entity_ids.size()),
+                                                        plot_words_max_share, eo.neighbours, eo.scale);
+        m->entity_item = model::BlendItemItem(m->entity_item, 1, plots, static_cast<float>(plot_words), eo.neighbours,
+                                              eo.scale);
+        m->metrics["entity_item_plot_words"] = plot_words;
       }
       m->entity_item_ids = training->entity_ids;
       m->metrics["scale_entity_item"] = entity_item;
