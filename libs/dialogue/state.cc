@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "libs/nlu/word_lists.h"
+
 namespace chatrec::dialogue {
 namespace {
 
@@ -175,6 +177,21 @@ void NoteDiscussed(const nlu::Understanding& u, v1::SessionState* state) {
   for (const auto& m : u.mentions) {
     const int64_t id = catalog::ItemIdFromEntity(m.entity_id);
     if (id >= 0) NoteDiscussed(id, state);
+  }
+}
+
+void NoteSeekerWords(const nlu::Understanding& u, const std::string& text, v1::SessionState* state) {
+  if (u.intent == v1::INTENT_ASK_ABOUT_ITEM || u.intent == v1::INTENT_EXPLAIN) return;
+  auto* words = state->mutable_seeker_words();
+  for (std::string& w : nlu::ContentWords(text)) {
+    auto it = std::find(words->begin(), words->end(), w);
+    if (it != words->end()) {
+      std::rotate(it, it + 1, words->end());
+      continue;
+    }
+    constexpr int kMaxSeekerWords = 50;
+    if (words->size() >= kMaxSeekerWords) words->erase(words->begin());
+    *words->Add() = std::move(w);
   }
 }
 

@@ -37,6 +37,10 @@ StateChange ApplyUnderstanding(const nlu::Understanding& u, const catalog::Catal
 void NoteDiscussed(const nlu::Understanding& u, v1::SessionState* state);
 void NoteDiscussed(int64_t item_id, v1::SessionState* state);
 
+// Moves the content words of the user's `text` to the end of seeker_words (not for a question
+// about a title: its words describe that title, not the wish).
+void NoteSeekerWords(const nlu::Understanding& u, const std::string& text, v1::SessionState* state);
+
 // Adds or replaces an entity's weight in the preferences.
 void SetPreference(v1::SessionState* state, const std::string& entity_id, float weight);
 

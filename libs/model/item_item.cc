@@ -104,11 +104,13 @@ ItemItem LearnShare(const std::vector<std::vector<DirectedTurn>>& turns, int32_t
   if (num_keys <= 0 || num_items <= 0) return ItemItem{.scale = o.scale};
   std::vector<int32_t> count(num_keys, 0);
   std::vector<absl::flat_hash_map<int32_t, int32_t>> co(num_keys);
-  absl::flat_hash_set<int32_t> keys;
+  std::vector<int32_t> named(num_items, 0);  // dialogues in which the recommender names i (counted targets)
+  absl::flat_hash_set<int32_t> keys, targets_named;
   absl::flat_hash_set<std::pair<int32_t, int32_t>> pairs;
   for (size_t d = 0; d < turns.size(); ++d) {
     keys.clear();
     pairs.clear();
+    targets_named.clear();
     for (size_t t = 0; t < turns[d].size(); ++t) {
       const std::vector<int32_t> context = DistinctRows(turns[d][t].context, num_keys);
       const std::vector<int32_t> targets = DistinctRows(turns[d][t].targets, num_items);
@@ -116,6 +118,7 @@ ItemItem LearnShare(const std::vector<std::vector<DirectedTurn>>& turns, int32_t
       keys.insert(context.begin(), context.end());
       for (int32_t i : targets) {
         if (std::binary_search(repeated.begin(), repeated.end(), i)) continue;
+        targets_named.insert(i);
         for (int32_t j : context) {
           if (!keys_are_items || j != i) pairs.insert({j, i});
         }
@@ -123,11 +126,15 @@ ItemItem LearnShare(const std::vector<std::vector<DirectedTurn>>& turns, int32_t
     }
     for (int32_t j : keys) ++count[j];
     for (const auto& [j, i] : pairs) ++co[j][i];
+    for (int32_t i : targets_named) ++named[i];
   }
+  const double dialogues = std::max<double>(1, static_cast<double>(turns.size()));
   std::vector<absl::flat_hash_map<int32_t, float>> rows(num_keys);
   for (int32_t j = 0; j < num_keys; ++j) {
     for (const auto& [i, c] : co[j]) {
-      if (c >= o.min_count) rows[j][i] = static_cast<float>(double(c) / count[j]);
+      if (c < o.min_count) continue;
+      const double share = double(c) / count[j] - (o.lift ? named[i] / dialogues : 0.0);
+      if (share > 0) rows[j][i] = static_cast<float>(share);
     }
   }
   return FromRows(rows, o.neighbours, o.scale);
@@ -153,6 +160,34 @@ ItemItem LearnKeyItem(const std::vector<std::vector<DirectedTurn>>& turns,
                                  ? DistinctRows(items_before[d][t], num_items)
                                  : std::vector<int32_t>{};
                     });
+}
+
+ItemItem LearnTextKeyItem(const std::vector<std::vector<int32_t>>& item_keys, int32_t num_keys, double max_df_share,
+                          int neighbours, float scale) {
+  if (num_keys <= 0) return ItemItem{.scale = scale};
+  const auto num_items = static_cast<int32_t>(item_keys.size());
+  std::vector<std::vector<int32_t>> keys(num_items);
+  std::vector<int32_t> df(num_keys, 0);
+  for (int32_t i = 0; i < num_items; ++i) {
+    keys[i] = DistinctRows(item_keys[i], num_keys);
+    for (int32_t k : keys[i]) ++df[k];
+  }
+  const double max_df = max_df_share * std::max(1, num_items);
+  std::vector<double> idf(num_keys, 0);
+  for (int32_t k = 0; k < num_keys; ++k) {
+    if (df[k] >= 2 && df[k] <= max_df) idf[k] = std::log(static_cast<double>(num_items) / df[k]);
+  }
+  std::vector<absl::flat_hash_map<int32_t, float>> rows(num_keys);
+  for (int32_t i = 0; i < num_items; ++i) {
+    double norm = 0;
+    for (int32_t k : keys[i]) norm += idf[k] * idf[k];
+    if (norm <= 0) continue;
+    norm = std::sqrt(norm);
+    for (int32_t k : keys[i]) {
+      if (idf[k] > 0) rows[k][i] = static_cast<float>(idf[k] / norm);
+    }
+  }
+  return FromRows(rows, neighbours, scale);
 }
 
 ItemItem BlendItemItem(const ItemItem& a, float a_weight, const ItemItem& b, float b_weight, int neighbours,

@@ -23,6 +23,9 @@ struct ItemItemOptions {
   int neighbours = 50;   // kept per item
   int min_count = 1;     // co-occurrences below this are dropped
   float scale = 0;       // weight of the term in the score; 0 turns it off
+  // The shares of LearnKeyItem and LearnDirectedItemItem: W[j][i] minus the share of all dialogues in which the
+  // recommender names i, kept where positive ("how much more often i follows j than anything").
+  bool lift = false;
 };
 
 // Sparse rows: the neighbours of row r are [offsets[r], offsets[r+1]).
@@ -67,6 +70,15 @@ ItemItem LearnDirectedItemItem(const std::vector<std::vector<DirectedTurn>>& dia
 ItemItem LearnKeyItem(const std::vector<std::vector<DirectedTurn>>& turns,
                       const std::vector<std::vector<std::vector<int32_t>>>& items_before, int32_t num_keys,
                       int32_t num_items, const ItemItemOptions& options);
+
+// A key-item table from the items' own texts (the entity-item term's word rows from the films'
+// plots): `item_keys[i]` holds the keys (words) of item i's text. W[k][i] is item i's component
+// of its L2-normalised TF-IDF vector (binary term frequency, idf = log(N / df_k)), so a query
+// of keys scores an item by the cosine-like overlap of the texts. Keys of more than
+// `max_df_share` of the items or of a single item are left out; each row keeps its `neighbours`
+// strongest items.
+ItemItem LearnTextKeyItem(const std::vector<std::vector<int32_t>>& item_keys, int32_t num_keys, double max_df_share,
+                          int neighbours, float scale);
 
 // The rows with the largest values of a summed term, best first, ties by row.
 std::vector<std::pair<int32_t, float>> TopOfTerm(const absl::flat_hash_map<int32_t, float>& term, size_t k);

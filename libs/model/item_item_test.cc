@@ -106,6 +106,46 @@ TEST(ItemItemTest, KeyItemShareFromEntitiesToTheFilmsNamedAfterThem) {
   EXPECT_EQ(w.scale, 2.f);
 }
 
+// With lift, a key's share of a film loses the film's share of all dialogues: film 3, named
+// after every key, is no evidence for key 0; film 4, named only after key 0, is.
+TEST(ItemItemTest, LiftLeavesWhatFollowsAKeyMoreOftenThanAnything) {
+  const std::vector<std::vector<DirectedTurn>> turns = {{{{0}, {3, 4}}}, {{{0}, {3}}}, {{{1}, {3}}}, {{{1}, {2}}}};
+  const std::vector<std::vector<std::vector<int32_t>>> before = {{{}}, {{}}, {{}}, {{}}};
+  ItemItem plain = LearnKeyItem(turns, before, 2, 5, {.neighbours = 5, .scale = 1});
+  ItemItem lift = LearnKeyItem(turns, before, 2, 5, {.neighbours = 5, .scale = 1, .lift = true});
+  absl::flat_hash_map<int32_t, float> p, l;
+  plain.Accumulate(0, 1.f, &p);
+  lift.Accumulate(0, 1.f, &l);
+  EXPECT_FLOAT_EQ(p[3], 1.f);
+  EXPECT_FLOAT_EQ(p[4], 0.5f);
+  EXPECT_FLOAT_EQ(l[3], 0.25f);   // 2/2 - 3/4
+  EXPECT_FLOAT_EQ(l[4], 0.25f);   // 1/2 - 1/4
+  l.clear();
+  lift.Accumulate(1, 1.f, &l);
+  EXPECT_FALSE(l.contains(3)) << "1/2 - 3/4 is below zero";
+  EXPECT_FLOAT_EQ(l[2], 0.25f);
+}
+
+// Plot words as keys: a rare word points at the films that use it, a word of (almost) every film
+// and a word of one film point nowhere, and a film's weights are its normalised TF-IDF vector.
+TEST(ItemItemTest, TextKeysPointAtTheItemsWhoseTextsUseThem) {
+  // Keys: 0 = "zombies" (films 0, 1), 1 = "space" (films 1, 2), 2 = "story" (all four), 3 = only film 3.
+  const std::vector<std::vector<int32_t>> texts = {{0, 2}, {0, 1, 2}, {1, 2, 2}, {2, 3}};
+  ItemItem w = LearnTextKeyItem(texts, 4, /*max_df_share=*/0.75, 10, 0.5f);
+  ASSERT_EQ(w.offsets.size(), 5u);
+  EXPECT_EQ(w.scale, 0.5f);
+  absl::flat_hash_map<int32_t, float> term;
+  w.Accumulate(0, 1.f, &term);
+  ASSERT_EQ(term.size(), 2u);
+  EXPECT_FLOAT_EQ(term[0], 0.5f);                  // film 0 has "zombies" only: weight 1
+  EXPECT_FLOAT_EQ(term[1], 0.5f / std::sqrt(2.f));  // film 1: "zombies" and "space", same idf
+  term.clear();
+  w.Accumulate(2, 1.f, &term);
+  w.Accumulate(3, 1.f, &term);
+  EXPECT_TRUE(term.empty()) << "a word of every film and a word of one film are no keys";
+  EXPECT_TRUE(LearnTextKeyItem(texts, 0, 0.5, 10, 1.f).empty());
+}
+
 TEST(ItemItemTest, BlendAndTwoHops) {
   // 0-1 and 1-2 co-occur; 0 and 2 never do.
   ItemItem w = LearnItemItem({{0, 1}, {1, 2}}, 3, {.neighbours = 5, .scale = 1});

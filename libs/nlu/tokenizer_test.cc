@@ -1,4 +1,5 @@
 #include "libs/nlu/tokenizer.h"
+#include "libs/nlu/word_lists.h"
 
 #include <string>
 
@@ -52,6 +53,14 @@ TEST(TokenizerTest, FindPhraseStopsAtClauseBreaks) {
   EXPECT_EQ(FindPhrase(tokens, "seen it"), 3u);
   EXPECT_EQ(FindPhrase(tokens, "ive seen it"), 2u);
   EXPECT_EQ(FindPhrase(tokens, "not there"), std::string_view::npos);
+}
+
+// Decades ("80s") are words; bare numbers ("2") and function words are not.
+TEST(ContentWordsTest, KeepsWhatTheSeekerWantsOnceEachWithoutFunctionWords) {
+  EXPECT_EQ(ContentWords("I'd love a movie with Zombies, zombies and 2 space pirates from the 80s!"),
+            (std::vector<std::string>{"love", "movie", "zombies", "space", "pirates", "80s"}));
+  EXPECT_TRUE(ContentWords("it is what it is, you know").empty());
+  EXPECT_TRUE(ContentWords("").empty());
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 #include "libs/nlu/word_lists.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_split.h"
+#include "libs/nlu/tokenizer.h"
 
 namespace chatrec::nlu {
 
@@ -54,6 +56,33 @@ constexpr std::string_view kCommonWords =
     "place story year years house kid night nights game one two three four five six eight nine ten "
     "morning afternoon evening true";
 
+// Words that say nothing about what a person wants to watch: pronouns, articles, auxiliaries,
+// prepositions, conjunctions, chat fillers (normalised: "dont", "im"). Content words such as
+// "movie" or "like" stay; the learners drop keys that most dialogues share.
+constexpr std::string_view kFunctionWords =
+    "the and but for nor yet not are was were been being has have had having does did doing done "
+    "can could would should will shall may might must its his her hers him she he they them "
+    "their theirs our ours you your yours yourself myself himself herself itself themselves ourselves "
+    "this that these those there here then than when where which who whom whose what why how "
+    "all any some each every both either neither such own same other another "
+    "from into onto with without within about above below over under between among through during "
+    "before after again once off out upon toward towards via per "
+    "also just only very too quite rather really pretty so such even still ever never always "
+    "dont doesnt didnt cant wont isnt arent wasnt werent havent hasnt hadnt couldnt wouldnt shouldnt "
+    "aint ive youve weve theyve im youre were theyre hes shes thats theres whats whos ill youll well "
+    "theyll youd theyd lets "
+    "yes yeah yep yup nope nah okay hmm umm uhh lol haha hahaha hey hello hiya thanks thank thx "
+    "please pls plz sure great good nice cool awesome bye goodbye welcome "
+    "because since while until unless though although whether "
+    "one ones thing things something anything everything nothing someone anyone everyone "
+    "get got gets getting go goes going gone went come comes came make makes made take takes took "
+    "say says said tell told know knew think thought see saw seen look looking";
+
+const absl::flat_hash_set<std::string>& FunctionWords() {
+  static const auto* words = WordSet(kFunctionWords);
+  return *words;
+}
+
 const absl::flat_hash_set<std::string>& CommonWords() {
   static const auto* words = WordSet(kCommonWords);
   return *words;
@@ -70,6 +99,15 @@ bool IsCommonWord(std::string_view norm) {
 }
 bool IsEnglishWord(std::string_view norm) {
   return EnglishWords().contains(absl::string_view(norm.data(), norm.size()));
+}
+
+std::vector<std::string> ContentWords(std::string_view text) {
+  std::vector<std::string> words;
+  for (Token& t : Tokenize(text)) {
+    if (t.norm.size() < 3 || t.is_number || FunctionWords().contains(t.norm)) continue;
+    if (std::find(words.begin(), words.end(), t.norm) == words.end()) words.push_back(std::move(t.norm));
+  }
+  return words;
 }
 
 const std::vector<GenreWord>& GenreWords() {

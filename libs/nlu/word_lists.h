@@ -1,7 +1,9 @@
 // Fixed word lists of the understanding: everyday English words that must never
-// be read as a title or a name on their own, and the everyday words for genres.
+// be read as a title or a name on their own, the everyday words for genres, and the
+// content words of an utterance (the seeker words of the entity-item term).
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +18,11 @@ bool IsCommonWord(std::string_view norm);
 // words that films use as titles: "forget", "wizard", "alien"). Weaker than
 // IsCommonWord: a title made of them needs some evidence, a cue like "seen" suffices.
 bool IsEnglishWord(std::string_view norm);
+
+// The words of `text` that can say what someone wants ("zombies", "twist", "space"):
+// normalised tokens (as Tokenize) of three or more characters, not numbers, not function
+// words ("the", "would", "dont"); distinct, in order of first use.
+std::vector<std::string> ContentWords(std::string_view text);
 
 struct GenreWord {
   std::string_view phrase;          // normalised words, space-separated

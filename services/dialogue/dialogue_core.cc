@@ -135,6 +135,7 @@ absl::StatusOr<v1::ConverseResponse> DialogueCore::Converse(const v1::ConverseRe
   // The last lines of the dialogue, for the LLM's prompts (this turn's reply is added at the end).
   *state->add_recent_lines() = absl::StrCat("User: ", TruncateUtf8(req.text(), 300));
   NoteDiscussed(u, state);
+  NoteSeekerWords(u, req.text(), state);
   RecordEvents(session, turn, v1::EVENT_TYPE_REJECT, change.rejected_items, deadline, &resp);
   RecordEvents(session, turn, v1::EVENT_TYPE_ACCEPT, change.accepted_items, deadline, &resp);
   RecordEvents(session, turn, v1::EVENT_TYPE_LIKE, change.liked_items, deadline, &resp);
@@ -289,6 +290,37 @@ std::vector<DialogueCore::Ranked> DialogueCore::PopularFallback(const v1::Filter
   return out;
 }
 
+absl::Status DialogueCore::ScoreCandidates(const v1::RetrieveResponse& candidates, Deadline deadline,
+                                           v1::ScoreRequest* sreq, std::vector<Ranked>* ranked,
+                                           absl::flat_hash_set<int64_t>* from_kg) const {
+  sreq->clear_candidate_ids();
+  for (const auto& cand : candidates.candidates()) {
+    sreq->add_candidate_ids(cand.item_id());
+    for (const auto& src : cand.sources()) {
+      if (src.source() == v1::CANDIDATE_SOURCE_KG) from_kg->insert(cand.item_id());
+    }
+  }
+  ranked->clear();
+  if (sreq->candidate_ids().empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(v1::ScoreResponse scored, o_.scoring->Score(*sreq, deadline));
+  for (const auto& s : scored.items()) {
+    int32_t row = o_.catalog->RowOf(s.item_id());
+    if (row >= 0) ranked->push_back({row, s.score(), s.breakdown()});
+  }
+  return absl::OkStatus();
+}
+
+std::vector<DialogueCore::Ranked> DialogueCore::MergeRankings(std::vector<Ranked> first, const std::vector<Ranked>& rest,
+                                                              int top) {
+  if (static_cast<int>(first.size()) > top) first.resize(top);
+  absl::flat_hash_set<int32_t> taken;
+  for (const auto& r : first) taken.insert(r.row);
+  for (const auto& r : rest) {
+    if (taken.insert(r.row).second) first.push_back(r);
+  }
+  return first;
+}
+
 void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& change, int k, Deadline deadline,
                              v1::ConverseResponse* resp, int lead_with_discussed) {
   const catalog::Catalog& c = *o_.catalog;
@@ -322,6 +354,14 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     for (int64_t id : state.shown_item_ids()) exclude(id);
   }
   google::protobuf::RepeatedPtrField<v1::WeightedEntity> need = state.preferences();
+  if (o_.seeker_word_weight > 0) {
+    constexpr int kMaxNeed = 150;  // retrieval and scoring take up to 200
+    for (int i = state.seeker_words_size() - 1; i >= 0 && need.size() < kMaxNeed; --i) {
+      auto* e = need.Add();
+      e->set_entity_id(absl::StrCat("word:", state.seeker_words(i)));
+      e->set_weight(o_.seeker_word_weight);
+    }
+  }
   google::protobuf::RepeatedPtrField<v1::WeightedEntity> kg;
   for (const auto& p : state.preferences()) {
     if (p.weight() > 0 && IsPersonOrItem(p.entity_id())) *kg.Add() = p;
@@ -425,23 +465,28 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     sreq.set_user_model_version(user.model_version());
     *sreq.mutable_need() = need;
     *sreq.mutable_kg_context() = kg;
-    absl::flat_hash_set<int64_t> from_kg;
-    for (const auto& cand : candidates->candidates()) {
-      sreq.add_candidate_ids(cand.item_id());
-      for (const auto& src : cand.sources()) {
-        if (src.source() == v1::CANDIDATE_SOURCE_KG) from_kg.insert(cand.item_id());
-      }
-    }
     // A few more than k, so that a KG neighbour can take the last slot (below).
     sreq.set_k(std::min(k + 20, 1000));
-    absl::StatusOr<v1::ScoreResponse> scored =
-        sreq.candidate_ids().empty() ? absl::StatusOr<v1::ScoreResponse>(v1::ScoreResponse()) : o_.scoring->Score(sreq, deadline);
+    absl::flat_hash_set<int64_t> from_kg;
+    absl::Status scored = ScoreCandidates(*candidates, deadline, &sreq, &ranked, &from_kg);
+    // 4a. The genres and people filter only the first hard_genre_people_top places: below
+    // them the ranking of the candidates without that filter follows.
+    const int top = o_.hard_genre_people_top;
+    if (scored.ok() && o_.hard_genre_people && top > 0 && filters.must_entities_size() > 0 &&
+        (k > top || static_cast<int>(ranked.size()) < k)) {
+      *rreq.mutable_filters() = filters;
+      rreq.mutable_filters()->clear_must_entities();
+      std::vector<Ranked> soft;
+      auto more = o_.retrieval->Retrieve(rreq, deadline);
+      absl::Status soft_scored = more.ok() ? ScoreCandidates(*more, deadline, &sreq, &soft, &from_kg) : more.status();
+      if (soft_scored.ok()) {
+        ranked = MergeRankings(std::move(ranked), soft, top);
+      } else {
+        *resp->add_degradations() = Degradation("ranking below the genre filter", soft_scored);
+      }
+    }
     if (scored.ok()) {
       resp->set_path(degraded_feedback ? v1::SERVING_PATH_NO_USER_STATE : v1::SERVING_PATH_FULL);
-      for (const auto& s : scored->items()) {
-        int32_t row = c.RowOf(s.item_id());
-        if (row >= 0) ranked.push_back({row, s.score(), s.breakdown()});
-      }
       // When the user named something they like, keep one slot for the best item
       // linked to it in the KG: the collaborative signal alone tends to fill the
       // list with generally popular films and never show the director's other work.
@@ -459,7 +504,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
       }
       if (static_cast<int>(ranked.size()) > k) ranked.resize(k);
     } else {
-      *resp->add_degradations() = Degradation("scoring", scored.status());
+      *resp->add_degradations() = Degradation("scoring", scored);
       resp->set_path(v1::SERVING_PATH_RETRIEVAL_ORDER);
       for (const auto& cand : candidates->candidates()) {
         if (static_cast<int>(ranked.size()) == k) break;

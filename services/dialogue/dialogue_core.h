@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "chatrec/v1/dialogue.pb.h"
 #include "libs/catalog/catalog.h"
@@ -53,6 +54,15 @@ struct DialogueCoreOptions {
   // recommenders name a film outside the genre the seeker said about a quarter of the time.
   // Years and what the user ruled out ("no horror") stay hard either way.
   bool hard_genre_people = true;
+  // With hard_genre_people: the filter holds for the first this many places only, and the
+  // ranking of the candidates without it fills the places below (after the matching films
+  // already shown above); 0: the whole list is filtered. Lists of at most this many are
+  // exactly as with the filter, and only longer lists pay for the second retrieval.
+  int hard_genre_people_top = 0;
+  // The user's content words (SessionState.seeker_words, most recent first) join the need as
+  // "word:<w>" entities with this weight: the entity-item term then adds what recommenders named
+  // after those words in the training dialogues (when the model has rows for them); 0: off.
+  float seeker_word_weight = 0;
 };
 
 class DialogueCore {
@@ -93,6 +103,12 @@ class DialogueCore {
   // The recommendation path with its fallbacks; fills items, path, degradations.
   void Recommend(v1::Session* session, const StateChange& change, int k, Deadline deadline,
                  v1::ConverseResponse* resp, int lead_with_discussed);
+  // Scores the retrieved candidates with `sreq` (its candidate ids are replaced) into `ranked`,
+  // best first, and adds the candidates the KG source found to `from_kg`.
+  absl::Status ScoreCandidates(const v1::RetrieveResponse& candidates, Deadline deadline, v1::ScoreRequest* sreq,
+                               std::vector<Ranked>* ranked, absl::flat_hash_set<int64_t>* from_kg) const;
+  // The first `top` of `first`, then `rest` without the rows already taken.
+  static std::vector<Ranked> MergeRankings(std::vector<Ranked> first, const std::vector<Ranked>& rest, int top);
   std::vector<Ranked> PopularFallback(const v1::Filters& filters, int k) const;
   // Puts `ranked` in the LLM's order when it is on and answers in time; notes what happened in resp->llm.
   void LlmRerank(const v1::Session& session, const std::vector<int64_t>& history_likes, Deadline deadline,

@@ -62,6 +62,65 @@ TEST_F(DialogueCoreTest, GenresOnlyRankWhenTheyAreNotHardConstraints) {
   EXPECT_TRUE(std::all_of(ranked->begin(), ranked->end(), [&](int64_t id) { return IsComedy(id); }));
 }
 
+// With hard_genre_people_top, the filter holds for the first places only: they are exactly the
+// filtered list's, and the unfiltered ranking fills the places below without repeating a film.
+TEST_F(DialogueCoreTest, GenresFilterOnlyTheTopPlacesWithHardGenrePeopleTop) {
+  auto r = Turn("a comedy");
+  auto filtered = core_->Rank(r.session_id(), 20, deadline_, 0);
+  ASSERT_TRUE(filtered.ok()) << filtered.status();
+  ASSERT_GE(filtered->size(), 2u);
+  DialogueCoreOptions options = Options();
+  options.hard_genre_people_top = 2;
+  core_ = std::make_unique<DialogueCore>(options);
+  auto ranked = core_->Rank(r.session_id(), 20, deadline_, 0);
+  ASSERT_TRUE(ranked.ok()) << ranked.status();
+  EXPECT_EQ((*ranked)[0], (*filtered)[0]);
+  EXPECT_EQ((*ranked)[1], (*filtered)[1]);
+  EXPECT_GT(ranked->size(), filtered->size());  // the tiny world has fewer comedies than 20
+  EXPECT_TRUE(std::any_of(ranked->begin() + 2, ranked->end(), [&](int64_t id) { return !IsComedy(id); }));
+  std::vector<int64_t> distinct = *ranked;
+  std::sort(distinct.begin(), distinct.end());
+  EXPECT_EQ(std::unique(distinct.begin(), distinct.end()), distinct.end());
+}
+
+// A list of at most hard_genre_people_top films is the filtered one, unless fewer films match
+// than were asked for: then the unfiltered ranking fills it up after them.
+TEST_F(DialogueCoreTest, ShortFilteredListIsFilledWhenOnlyTheTopIsHard) {
+  auto r = Turn("a comedy");
+  auto filtered = core_->Rank(r.session_id(), 3, deadline_, 0);
+  ASSERT_TRUE(filtered.ok()) << filtered.status();
+  auto all_comedies = core_->Rank(r.session_id(), 20, deadline_, 0);
+  ASSERT_TRUE(all_comedies.ok());
+  ASSERT_LT(all_comedies->size(), 20u);
+  DialogueCoreOptions options = Options();
+  options.hard_genre_people_top = 20;
+  core_ = std::make_unique<DialogueCore>(options);
+  auto ranked = core_->Rank(r.session_id(), 3, deadline_, 0);
+  ASSERT_TRUE(ranked.ok());
+  EXPECT_EQ(*ranked, *filtered);  // enough comedies: exactly as served
+  ranked = core_->Rank(r.session_id(), 20, deadline_, 0);
+  ASSERT_TRUE(ranked.ok());
+  ASSERT_GT(ranked->size(), all_comedies->size());  // the films of the tiny world that are not excluded
+  EXPECT_TRUE(std::equal(all_comedies->begin(), all_comedies->end(), ranked->begin()));
+  EXPECT_FALSE(IsComedy(ranked->back()));
+}
+
+// The session keeps the user's content words for the entity-item term, but not the words of a
+// question about a title (they describe that title, not the wish).
+TEST_F(DialogueCoreTest, SessionKeepsTheSeekersContentWords) {
+  auto r = Turn("I want a comedy with talking animals and a heist");
+  auto r2 = Turn("who directed Laugh Two?", r.session_id());
+  EXPECT_EQ(r2.understanding().intent(), v1::INTENT_ASK_ABOUT_ITEM);
+  Turn("more talking animals please", r.session_id());
+  v1::GetSessionRequest get;
+  get.set_session_id(r.session_id());
+  auto session = core_->GetSession(get);
+  ASSERT_TRUE(session.ok()) << session.status();
+  const auto& words = session->state().seeker_words();
+  std::vector<std::string> got(words.begin(), words.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"want", "comedy", "heist", "more", "talking", "animals"}));
+}
+
 TEST_F(DialogueCoreTest, ScoringDownFallsBackToRetrievalOrder) {
   scoring_.fail = absl::UnavailableError("scoring is down");
   auto r = Turn("a comedy");

@@ -113,6 +113,9 @@ TEST_F(CliInterfaceTest, EvalRedialOnTurnsAndOnDialoguesPrintsRecallAtOneTenFift
                 &j),
             0);
   EXPECT_NE(last_log_.find("use --turns"), std::string::npos) << last_log_;
+  // A filter depth beyond the top 50 is refused with the range.
+  EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--hard_genre_people_top", "60", "--json"}, &j), 2);
+  EXPECT_NE(last_log_.find("--hard_genre_people_top must be 0..50"), std::string::npos) << last_log_;
 }
 
 TEST_F(CliInterfaceTest, BenchScoringPrintsTheFieldsOfIssue4) {

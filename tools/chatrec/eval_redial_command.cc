@@ -52,6 +52,13 @@ ABSL_FLAG(double, item_item_quota, chatrec::retrieval::SourceQuotas().item_item,
 ABSL_FLAG(bool, hard_genre_people, true,
           "eval redial: the genres and people the seeker asks for filter the candidates, as served "
           "(DialogueCoreOptions.hard_genre_people); false: they only rank");
+ABSL_FLAG(int, hard_genre_people_top, 0,
+          "eval redial: with --hard_genre_people, the genres and people filter only the first N places of the "
+          "top 50 and the ranking without the filter fills the rest (DialogueCoreOptions.hard_genre_people_top); "
+          "0: the whole list is filtered");
+ABSL_FLAG(double, seeker_word_weight, 0,
+          "eval redial: weight of the seeker's content words in the need (DialogueCoreOptions.seeker_word_weight; "
+          "the model has rows for them when trained with --seeker_words_min_dialogues); 0: off");
 ABSL_FLAG(std::string, train_dialogues, "",
           "eval redial: comma-separated training-side dialogue files for the co-mention floor "
           "(default: --redial_dialogues, i.e. the KGSF and CFCRS validation splits)");
@@ -109,6 +116,10 @@ int EvalRedialCommand(const std::vector<std::string>&) {
                                                                          : DataDir() + "/redial/test_data.dev.jsonl";
   const int lead = absl::GetFlag(FLAGS_lead_with_discussed);
   if (lead < 0 || lead > kTopK) return std::fprintf(stderr, "--lead_with_discussed must be 0..%d\n", kTopK), 2;
+  const int hard_top = absl::GetFlag(FLAGS_hard_genre_people_top);
+  if (hard_top < 0 || hard_top > kTopK) return std::fprintf(stderr, "--hard_genre_people_top must be 0..%d\n", kTopK), 2;
+  const double word_weight = absl::GetFlag(FLAGS_seeker_word_weight);
+  if (word_weight < 0) return std::fprintf(stderr, "--seeker_word_weight must be >= 0\n"), 2;
   const int candidates = absl::GetFlag(FLAGS_candidates);
   if (candidates < kTopK || candidates > retrieval::RetrievalCore::kMaxK) {
     return std::fprintf(stderr, "--candidates must be %d..%d\n", kTopK, retrieval::RetrievalCore::kMaxK), 2;
@@ -206,11 +217,14 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   dialogue::InProcessFeedback feedback;
   dialogue::InProcessRetrieval retrieval(&retrieval_core);
   dialogue::InProcessScoring scoring(&scoring_core);
-  dialogue::DialogueCore core({.catalog = catalog->get(), .nlu = nlu->get(), .sessions = sessions->get(),
+  dialogue::DialogueCoreOptions core_options{.catalog = catalog->get(), .nlu = nlu->get(), .sessions = sessions->get(),
                                .feedback = &feedback, .retrieval = &retrieval, .scoring = &scoring,
                                .candidates = candidates,
                                .discussed_context_weight = static_cast<float>(absl::GetFlag(FLAGS_discussed_weight)),
-                               .hard_genre_people = absl::GetFlag(FLAGS_hard_genre_people)});
+                               .hard_genre_people = absl::GetFlag(FLAGS_hard_genre_people)};
+  core_options.hard_genre_people_top = hard_top;
+  core_options.seeker_word_weight = static_cast<float>(word_weight);
+  dialogue::DialogueCore core(core_options);
 
   // Replay: consecutive turns of one dialogue extend the same session.
   eval::TurnMetrics served, leading, rementioned, co_mentioned;
@@ -296,6 +310,9 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   j["input"] = input;
   j["candidates"] = candidates;
   j["item_item_quota"] = quotas.item_item;
+  j["hard_genre_people"] = absl::GetFlag(FLAGS_hard_genre_people);
+  j["hard_genre_people_top"] = hard_top;
+  j["seeker_word_weight"] = word_weight;
   j["seconds"] = seconds;
   if (absl::GetFlag(FLAGS_json)) {
     std::printf("%s\n", j.dump().c_str());

@@ -19,6 +19,7 @@
 #include "libs/model/model_store.h"
 #include "libs/model/trainer.h"
 #include "libs/nlu/understander.h"
+#include "libs/nlu/word_lists.h"
 #include "libs/storage/layout.h"
 #include "tools/chatrec/commands.h"
 #include "tools/chatrec/flags.h"
@@ -59,6 +60,20 @@ ABSL_FLAG(double, entity_item_weight, -1,
           "named by the seeker before a recommendation turn in which the recommender then names film i; the need's "
           "entities add scale * W[e][i]); 0 off; -1: the ReDial default (see README)");
 ABSL_FLAG(int, entity_item_neighbours, 300, "Films kept per entity of the entity-item term");
+ABSL_FLAG(int, seeker_words_min_dialogues, -1,
+          "ReDial: the seeker's content words (nlu::ContentWords) also become keys of the entity-item term when "
+          "they come before a recommendation turn in at least this many training dialogues; 0 off; -1: the ReDial "
+          "default (see README)");
+ABSL_FLAG(bool, seeker_words_lift, false,
+          "ReDial: the words' shares are lifts, W[w][i] minus the share of all training dialogues in which the "
+          "recommender names i (kept where positive), so that words do not add the popularity of what recommenders name");
+ABSL_FLAG(double, plot_words_weight, -1,
+          "ReDial: the words of the films' plots become rows of the entity-item term too (TF-IDF, "
+          "model::LearnTextKeyItem), added with this weight to the seeker-word shares, so the seeker's words "
+          "(DialogueCoreOptions.seeker_word_weight) reach films whose plots use them; 0 off; -1: the ReDial default");
+ABSL_FLAG(double, plot_words_max_share, 0.05, "ReDial: plot words of more than this share of the films are left out");
+ABSL_FLAG(double, seeker_words_max_share, 0.2,
+          "ReDial: words before recommendation turns in more than this share of the training dialogues are no keys");
 ABSL_FLAG(int, patience, 2, "Iterations without a better validation NDCG@10 before stopping");
 ABSL_DECLARE_FLAG(double, kg_ridge);
 ABSL_FLAG(std::string, head, "bpr",
@@ -74,6 +89,8 @@ constexpr double kRedialDirected = 0;
 constexpr double kRedialTwoHop = 0.25;
 constexpr double kRedialRecommendedPrior = 0;
 constexpr double kRedialEntityItem = 0.05;
+constexpr int kRedialSeekerWordsMinDialogues = 0;
+constexpr double kRedialPlotWords = 0;
 struct RedialTraining {
   std::vector<std::vector<int32_t>> mentions;              // the rows each dialogue names
   std::vector<std::vector<model::DirectedTurn>> directed;  // its recommendation turns
@@ -83,7 +100,12 @@ struct RedialTraining {
   std::vector<std::vector<model::DirectedTurn>> entities;
   std::vector<std::vector<std::vector<int32_t>>> items_before;  // parallel to `entities`
 };
-absl::StatusOr<RedialTraining> ReadRedialTraining(const catalog::Catalog& catalog, bool entities);
+// With `word_min_dialogues` > 0 the seeker's content words ("word:<w>") are keys too, those
+// before a recommendation turn in at least that many dialogues and at most `word_max_share` of them.
+absl::StatusOr<RedialTraining> ReadRedialTraining(const catalog::Catalog& catalog, bool entities,
+                                                  int word_min_dialogues, double word_max_share);
+// Keeps the keys (entity_ids and their uses in `entities`) with keep[key], renumbered in order.
+void KeepKeys(const std::vector<bool>& keep, RedialTraining* training);
 // w · log1p(n_i) / log1p(max n) added to the bias, n_i = the dialogues whose `rows` hold i.
 void AddCountPrior(const std::vector<std::vector<int32_t>>& rows, double w, std::vector<float>* bias);
 }  // namespace
@@ -153,7 +175,18 @@ int TrainCommand(const std::vector<std::string>&) {
   const double two_hop = redial_default(absl::GetFlag(FLAGS_item_item_two_hop), kRedialTwoHop);
   const double recommended_prior = redial_default(absl::GetFlag(FLAGS_recommended_prior_weight), kRedialRecommendedPrior);
   const double entity_item = redial_default(absl::GetFlag(FLAGS_entity_item_weight), kRedialEntityItem);
+  const int seeker_words = static_cast<int>(
+      redial_default(absl::GetFlag(FLAGS_seeker_words_min_dialogues), kRedialSeekerWordsMinDialogues));
+  const double seeker_words_max_share = absl::GetFlag(FLAGS_seeker_words_max_share);
+  const double plot_words = redial_default(absl::GetFlag(FLAGS_plot_words_weight), kRedialPlotWords);
+  const double plot_words_max_share = absl::GetFlag(FLAGS_plot_words_max_share);
+  if (plot_words_max_share <= 0 || plot_words_max_share > 1) {
+    return std::fprintf(stderr, "--plot_words_max_share must be in (0, 1]\n"), 2;
+  }
   if (directed > 1) return std::fprintf(stderr, "--item_item_directed must be 0..1\n"), 2;
+  if (seeker_words_max_share <= 0 || seeker_words_max_share > 1) {
+    return std::fprintf(stderr, "--seeker_words_max_share must be in (0, 1]\n"), 2;
+  }
   auto start = std::chrono::steady_clock::now();
   auto kg = TrainKgFromFlags(**catalog, /*verbose=*/true);
   if (!kg.ok()) return std::fprintf(stderr, "KG embeddings failed: %s\n", kg.status().ToString().c_str()), 1;
@@ -186,7 +219,7 @@ int TrainCommand(const std::vector<std::string>&) {
     // ReDial: the item-item term learns from every co-mention of the training-side dialogues,
     // not only from the titles the seekers answered about (the stored interactions), and the
     // popularity prior counts the dialogues that name each film.
-    auto training = ReadRedialTraining(**catalog, entity_item != 0);
+    auto training = ReadRedialTraining(**catalog, entity_item != 0, seeker_words, seeker_words_max_share);
     if (!training.ok()) return std::fprintf(stderr, "%s\n", training.status().ToString().c_str()), 1;
     const auto& co = training->mentions;
     if (o.item_item.scale != 0) {
@@ -208,11 +241,50 @@ int TrainCommand(const std::vector<std::string>&) {
       model::ItemItemOptions eo = o.item_item;
       eo.scale = static_cast<float>(entity_item);
       eo.neighbours = absl::GetFlag(FLAGS_entity_item_neighbours);
-      m->entity_item = model::LearnKeyItem(training->entities, training->items_before,
-                                           static_cast<int32_t>(training->entity_ids.size()), (*catalog)->size(), eo);
+      const auto keys = static_cast<int32_t>(training->entity_ids.size());
+      if (seeker_words > 0 && absl::GetFlag(FLAGS_seeker_words_lift)) {
+        // Two learners over disjoint rows: the entities' plain shares and the words' lifts.
+        std::vector<bool> is_word(keys);
+        for (int32_t k = 0; k < keys; ++k) is_word[k] = training->entity_ids[k].rfind("word:", 0) == 0;
+        auto only = [&](bool words) {
+          auto turns = training->entities;
+          for (auto& dialogue : turns) {
+            for (auto& t : dialogue) std::erase_if(t.context, [&](int32_t k) { return is_word[k] != words; });
+          }
+          return turns;
+        };
+        model::ItemItemOptions wo = eo;
+        wo.lift = true;
+        m->entity_item = model::BlendItemItem(
+            model::LearnKeyItem(only(false), training->items_before, keys, (*catalog)->size(), eo), 1,
+            model::LearnKeyItem(only(true), training->items_before, keys, (*catalog)->size(), wo), 1, eo.neighbours,
+            eo.scale);
+      } else {
+        m->entity_item = model::LearnKeyItem(training->entities, training->items_before, keys, (*catalog)->size(), eo);
+      }
+      if (plot_words > 0) {
+        // The plots' words join the key space (new keys after the dialogues' ones).
+        absl::flat_hash_map<std::string, int32_t> key_of;
+        for (size_t k = 0; k < training->entity_ids.size(); ++k) key_of[training->entity_ids[k]] = static_cast<int32_t>(k);
+        std::vector<std::vector<int32_t>> item_keys((*catalog)->size());
+        for (int32_t r = 0; r < (*catalog)->size(); ++r) {
+          for (const std::string& w : nlu::ContentWords((*catalog)->item(r).abstract())) {
+            const std::string id = absl::StrCat("word:", w);
+            auto [it, added] = key_of.emplace(id, static_cast<int32_t>(training->entity_ids.size()));
+            if (added) training->entity_ids.push_back(id);
+            item_keys[r].push_back(it->second);
+          }
+        }
+        model::ItemItem plots = model::LearnTextKeyItem(item_keys, static_cast<int32_t>(training->entity_ids.size()),
+                                                        plot_words_max_share, eo.neighbours, eo.scale);
+        m->entity_item = model::BlendItemItem(m->entity_item, 1, plots, static_cast<float>(plot_words), eo.neighbours,
+                                              eo.scale);
+        m->metrics["entity_item_plot_words"] = plot_words;
+      }
       m->entity_item_ids = training->entity_ids;
       m->metrics["scale_entity_item"] = entity_item;
       m->metrics["entity_item_entities"] = static_cast<double>(training->entity_ids.size());
+      m->metrics["entity_item_seeker_words_min_dialogues"] = seeker_words;
     }
     if (mention_prior != 0) {
       AddCountPrior(co, mention_prior, &m->item_bias);
@@ -254,7 +326,8 @@ namespace {
 
 // The catalogue rows each training-side ReDial dialogue mentions, and its recommendation turns
 // (the two splits, distinct conversations).
-absl::StatusOr<RedialTraining> ReadRedialTraining(const catalog::Catalog& catalog, bool entities) {
+absl::StatusOr<RedialTraining> ReadRedialTraining(const catalog::Catalog& catalog, bool entities,
+                                                  int word_min_dialogues, double word_max_share) {
   std::unique_ptr<nlu::Understander> nlu;
   if (entities) {
     auto created = nlu::Understander::Create(catalog);
@@ -305,18 +378,62 @@ absl::StatusOr<RedialTraining> ReadRedialTraining(const catalog::Catalog& catalo
         if (!t.context[read].seeker) continue;
         const nlu::Understanding u = nlu->Understand(t.context[read].text);
         if (u.intent == v1::INTENT_ASK_ABOUT_ITEM || u.intent == v1::INTENT_EXPLAIN) continue;
+        auto add_key = [&](const std::string& id) {
+          const int32_t key = entity_key.emplace(id, static_cast<int32_t>(entity_key.size())).first->second;
+          if (key == static_cast<int32_t>(out.entity_ids.size())) out.entity_ids.push_back(id);
+          if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+        };
         for (const auto& m : u.mentions) {
           if (m.negative || m.entity_id.empty() || catalog::ItemIdFromEntity(m.entity_id) >= 0) continue;
-          const int32_t key = entity_key.emplace(m.entity_id, static_cast<int32_t>(entity_key.size())).first->second;
-          if (key == static_cast<int32_t>(out.entity_ids.size())) out.entity_ids.push_back(m.entity_id);
-          if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+          add_key(m.entity_id);
+        }
+        if (word_min_dialogues > 0) {
+          for (const std::string& w : nlu::ContentWords(t.context[read].text)) add_key(absl::StrCat("word:", w));
         }
       }
       out.entities[it->second].push_back({keys, rows_of(t.targets)});
       out.items_before[it->second].push_back(rows_of(t.mentioned_before));
     }
   }
+  if (word_min_dialogues > 0) {
+    // Words of too few dialogues give shares of one or two conversations; words of most
+    // dialogues ("movie", "watch") give the popularity of what recommenders name.
+    std::vector<int32_t> dialogues(out.entity_ids.size(), 0);
+    absl::flat_hash_set<int32_t> keys;
+    for (const auto& dialogue : out.entities) {
+      keys.clear();
+      for (const auto& t : dialogue) keys.insert(t.context.begin(), t.context.end());
+      for (int32_t k : keys) ++dialogues[k];
+    }
+    std::vector<bool> keep(out.entity_ids.size(), true);
+    const double max_dialogues = word_max_share * static_cast<double>(out.entities.size());
+    for (size_t k = 0; k < keep.size(); ++k) {
+      if (out.entity_ids[k].rfind("word:", 0) != 0) continue;
+      keep[k] = dialogues[k] >= word_min_dialogues && dialogues[k] <= max_dialogues;
+    }
+    KeepKeys(keep, &out);
+  }
   return out;
+}
+
+void KeepKeys(const std::vector<bool>& keep, RedialTraining* training) {
+  std::vector<int32_t> renumbered(keep.size(), -1);
+  std::vector<std::string> ids;
+  for (size_t k = 0; k < keep.size(); ++k) {
+    if (!keep[k]) continue;
+    renumbered[k] = static_cast<int32_t>(ids.size());
+    ids.push_back(std::move(training->entity_ids[k]));
+  }
+  training->entity_ids = std::move(ids);
+  for (auto& dialogue : training->entities) {
+    for (auto& t : dialogue) {
+      std::vector<int32_t> context;
+      for (int32_t k : t.context) {
+        if (k >= 0 && k < static_cast<int32_t>(renumbered.size()) && renumbered[k] >= 0) context.push_back(renumbered[k]);
+      }
+      t.context = std::move(context);
+    }
+  }
 }
 
 void AddCountPrior(const std::vector<std::vector<int32_t>>& rows, double w, std::vector<float>* bias) {
