@@ -22,7 +22,8 @@ constexpr double kPopularityHalfLifeMs = EventStore::kPopularityHalfLifeMs;
 constexpr int kLikedCap = 50, kRejectedCap = 200, kSeenCap = 2000;
 
 const std::vector<std::string>& Cfs() {
-  static const std::vector<std::string> kCfs = {"events", "event_ids", "users", "user_stats", "items", "cooc"};
+  static const std::vector<std::string> kCfs = {"events", "event_ids", "users", "user_stats", "items", "cooc",
+                                                "journal"};
   return kCfs;
 }
 
@@ -120,6 +121,34 @@ StatsFingerprint Fingerprint(const internal::UserSummary& s) {
   return f;
 }
 
+// A journal record: the keys of a group's new events, in the order the group applied them,
+// each as a 4-byte little-endian length and the key's bytes. Its key is the group's number,
+// big-endian, so the records read back in group order.
+void AppendJournalKey(std::string* record, std::string_view event_key) {
+  const uint32_t n = static_cast<uint32_t>(event_key.size());
+  record->append(reinterpret_cast<const char*>(&n), sizeof(n));
+  record->append(event_key);
+}
+
+bool ParseJournalRecord(std::string_view record, std::vector<std::string>* keys) {
+  while (!record.empty()) {
+    uint32_t n;
+    if (record.size() < sizeof(n)) return false;
+    std::memcpy(&n, record.data(), sizeof(n));
+    record.remove_prefix(sizeof(n));
+    if (record.size() < n) return false;
+    keys->emplace_back(record.substr(0, n));
+    record.remove_prefix(n);
+  }
+  return true;
+}
+
+std::string JournalKey(uint64_t seq) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i, seq >>= 8) k[i] = static_cast<char>(seq & 0xff);
+  return k;
+}
+
 // The part of an event the statistics depend on (see EventStoreOptions::stats_updater).
 internal::PendingSignal SignalOf(const v1::Event& e) {
   internal::PendingSignal p;
@@ -210,7 +239,111 @@ void PushRecent(google::protobuf::RepeatedField<int64_t>* list, int64_t item_id,
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOptions& o) {
   ASSIGN_OR_RETURN(auto kv, KvStore::Open({.path = o.path, .column_families = Cfs(), .read_only = o.read_only,
                                            .sync = o.sync, .counter_column_families = {"cooc"}}));
-  return std::unique_ptr<EventStore>(new EventStore(std::move(kv), o.stats_updater));
+  std::unique_ptr<EventStore> store(new EventStore(std::move(kv), o));
+  RETURN_IF_ERROR(store->ReplayJournal());
+  return store;
+}
+
+const char* EventStore::DerivedCf(int kind) {
+  static const char* const kNames[kDerivedKinds] = {"users", "user_stats", "items"};
+  return kNames[kind];
+}
+
+EventStore::~EventStore() {
+  if (!kv_->read_only()) (void)Checkpoint();
+}
+
+absl::Status EventStore::Flush() {
+  RETURN_IF_ERROR(Checkpoint());
+  return kv_->Flush();
+}
+
+absl::Status EventStore::Checkpoint() {
+  if (kv_->read_only()) return absl::OkStatus();
+  std::unique_lock<std::mutex> lock(mu_);
+  ++store_waiters_;
+  cv_.wait(lock, [&] { return !leader_active_; });
+  --store_waiters_;
+  leader_active_ = true;
+  DrainLocked(lock);  // every written group is published, nothing is in flight
+  lock.unlock();
+  absl::Status s = WriteCheckpointHoldingLeader();
+  lock.lock();
+  leader_active_ = false;
+  WakeStoreWaitersLocked();
+  WakeNextLocked();
+  return s;
+}
+
+absl::Status EventStore::WriteCheckpointHoldingLeader() {
+  if (kv_->read_only()) return absl::OkStatus();
+  KvStore::Batch batch(kv_.get());
+  RETURN_IF_ERROR(AddCheckpointLocked(&batch));
+  if (batch.count() == 0) return absl::OkStatus();
+  RETURN_IF_ERROR(kv_->Write(batch));
+  std::unique_lock<std::shared_mutex> w(published_mu_);
+  for (auto& records : published_) records.clear();
+  events_since_checkpoint_ = 0;
+  return absl::OkStatus();
+}
+
+absl::Status EventStore::AddCheckpointLocked(KvStore::Batch* batch) {
+  {
+    std::shared_lock<std::shared_mutex> r(published_mu_);
+    for (int kind = 0; kind < kDerivedKinds; ++kind) {
+      // In key order, as the groups write theirs (memtable inserts reuse their search path).
+      std::vector<const std::pair<const std::string, std::string>*> records;
+      records.reserve(published_[kind].size());
+      for (const auto& record : published_[kind]) records.push_back(&record);
+      std::sort(records.begin(), records.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+      for (const auto* record : records) batch->Put(DerivedCf(kind), record->first, record->second);
+    }
+  }
+  // Every journal record in the store belongs to a written group, whose records are now in the batch.
+  return kv_->Scan("journal", "", [&](std::string_view key, std::string_view) {
+    batch->Delete("journal", key);
+    return true;
+  });
+}
+
+void EventStore::Publish(Prepared* written) {
+  std::unique_lock<std::shared_mutex> w(published_mu_);
+  if (written->checkpoint) {
+    for (auto& records : published_) records.clear();
+  }
+  for (auto& [kind, key, value] : written->derived) published_[kind][std::move(key)] = std::move(value);
+}
+
+absl::Status EventStore::ReplayJournal() {
+  if (!kv_->HasColumnFamily("journal")) return absl::OkStatus();  // read-only, older store
+  std::vector<std::string> keys;
+  absl::Status parse;
+  RETURN_IF_ERROR(kv_->Scan("journal", "", [&](std::string_view key, std::string_view value) {
+    if (!ParseJournalRecord(value, &keys)) {
+      parse = absl::DataLossError(absl::StrCat("journal record ", absl::CHexEscape(std::string(key)), " of ", kv_->path(),
+                                               " does not parse"));
+      return false;
+    }
+    return true;
+  }));
+  RETURN_IF_ERROR(parse);
+  if (keys.empty()) return WriteCheckpointHoldingLeader();  // empty records only (or none)
+  std::vector<v1::Event> events;
+  events.reserve(keys.size());
+  for (const std::string& key : keys) {
+    v1::Event e;
+    ASSIGN_OR_RETURN(bool found, kv_->GetProto("events", key, &e));
+    if (found) events.push_back(std::move(e));  // else erased since (DeleteUser)
+  }
+  Pending replay;
+  replay.events = events;
+  replay.replay = true;
+  Prepared prep(kv_.get(), 0);
+  prep.group.push_back(&replay);
+  PrepareGroup(&prep);
+  RETURN_IF_ERROR(prep.status);
+  Publish(&prep);
+  return WriteCheckpointHoldingLeader();  // no-op when read-only: the records stay published
 }
 
 absl::StatusOr<AppendResult> EventStore::Append(absl::Span<const v1::Event> events) {
@@ -248,9 +381,11 @@ void EventStore::Enqueue(Pending* p) {
       const bool refresh = std::any_of(prep->group.begin(), prep->group.end(),
                                        [](const Pending* g) { return g->refresher != nullptr; });
       const bool full = summary_cache_.size() > kMaxCachedUsers || item_cache_.size() > kMaxCachedItems;
+      // A checkpoint writes what is published, so every earlier group must be written first.
+      prep->checkpoint = events_since_checkpoint_ >= checkpoint_events_;
       // A refresher scans the stored history, and a cache that starts over reads the store:
       // both need every earlier group written first.
-      if (refresh || full || reset_caches_) DrainLocked(lock);
+      if (refresh || full || reset_caches_ || prep->checkpoint) DrainLocked(lock);
       if (full) {  // bounded by starting over
         summary_cache_.clear();
         item_cache_.clear();
@@ -300,6 +435,7 @@ void EventStore::WriteOneLocked(std::unique_lock<std::mutex>& lock) {
     status = absl::AbortedError("an earlier group of events failed to be written; nothing of this one was; retry");
   }
   if (status.ok() && w->batch.count() > 0) status = kv_->Write(w->batch);
+  if (status.ok()) Publish(w.get());  // before the callers are acknowledged
   lock.lock();
   if (!status.ok() && w->status.ok() && !stale) {
     // The groups prepared after this one built on it: they are not written (epoch), and the
@@ -400,7 +536,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
   // Which event ids the store already holds: one batched lookup for the whole group.
   std::vector<std::string> id_keys;
   for (Pending* p : group) {
-    if (p->refresher) continue;
+    if (p->refresher || p->replay) continue;
     for (const v1::Event& e : p->events) id_keys.push_back(EventIdKey(e.user_id(), e.event_id()));
   }
   std::vector<bool> stored;
@@ -413,25 +549,32 @@ void EventStore::PrepareGroup(Prepared* prep) {
     }
   }
   size_t next_id = 0;
+  std::string journal;  // the keys of the group's new events, in the order applied
   for (Pending* p : group) {
     if (p->refresher || !status.ok()) continue;
+    // Replayed events are stored already (with their ids and co-occurrences): only the
+    // summaries, statistics and item counters are rebuilt.
+    const bool replay = p->replay;
     AppendResult r;
     for (const v1::Event& e : p->events) {
-      std::string& id_key = id_keys[next_id];
-      const bool in_store = stored[next_id++];
-      // In the store, in this group, or in a group not written yet.
-      if (in_store || new_ids.contains(id_key) || inflight_set_.contains(id_key)) {
-        ++r.duplicates;
-        continue;
+      std::string id_key;
+      if (!replay) {
+        id_key = std::move(id_keys[next_id]);
+        const bool in_store = stored[next_id++];
+        // In the store, in this group, or in a group not written yet.
+        if (in_store || new_ids.contains(id_key) || inflight_set_.contains(id_key)) {
+          ++r.duplicates;
+          continue;
+        }
+        new_ids.insert(id_key);
       }
-      new_ids.insert(id_key);
       auto summary = summary_of(e.user_id());
       if (!summary.ok()) {
         status = summary.status();
         break;
       }
       internal::UserSummary* s = *summary;
-      if (IsPositiveEvent(e)) {
+      if (!replay && IsPositiveEvent(e)) {
         // Co-occurrence with the user's most recent positive items (before this one).
         int n = 0;
         for (int64_t other : s->liked_item_ids()) {
@@ -458,11 +601,13 @@ void EventStore::PrepareGroup(Prepared* prep) {
         iit = items.emplace(e.item_id(), std::move(*loaded)).first;
       }
       UpdateItemStats(e, &iit->second);
-      std::string key = EventKey(e);
       user_new_signals[e.user_id()].push_back(SignalOf(e));
+      ++r.recorded;
+      if (replay) continue;
+      std::string key = EventKey(e);
+      AppendJournalKey(&journal, key);
       event_puts.emplace_back(key, e.SerializeAsString());
       id_puts.emplace_back(std::move(id_key), std::move(key));
-      ++r.recorded;
     }
     p->result = r;
     if (!status.ok()) break;
@@ -470,8 +615,14 @@ void EventStore::PrepareGroup(Prepared* prep) {
   if (status.ok()) {
     std::sort(event_puts.begin(), event_puts.end());
     std::sort(id_puts.begin(), id_puts.end());
+    if (prep->checkpoint) {
+      events_since_checkpoint_ = 0;
+      status = AddCheckpointLocked(&batch);
+    }
     for (const auto& [k, v] : event_puts) batch.Put("events", k, v);
     for (const auto& [k, v] : id_puts) batch.Put("event_ids", k, v);
+    if (!journal.empty()) batch.Put("journal", JournalKey(++journal_seq_), journal);
+    events_since_checkpoint_ += static_cast<int64_t>(event_puts.size());
     std::vector<std::string> users(dirty_users.begin(), dirty_users.end());
     std::sort(users.begin(), users.end());
     for (const std::string& user : users) {
@@ -486,7 +637,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
                               full.model_version() != loaded.version ||
                               PendingCount(full) + added.size() > kMaxStatsPending;
         if (snapshot) {
-          batch.Put("user_stats", keys::StringKey(user), StatsPart(full).SerializeAsString());
+          prep->derived.emplace_back(kUserStats, keys::StringKey(user), StatsPart(full).SerializeAsString());
           full.clear_stats_pending();
           full.clear_stats_pending_signals();
         } else {
@@ -501,7 +652,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
       version.swap(*counters.mutable_model_version());
       gram.Swap(counters.mutable_gram());
       rhs.Swap(counters.mutable_rhs());
-      batch.PutProto("users", keys::StringKey(user), counters);
+      prep->derived.emplace_back(kUsers, keys::StringKey(user), counters.SerializeAsString());
       version.swap(*counters.mutable_model_version());
       gram.Swap(counters.mutable_gram());
       rhs.Swap(counters.mutable_rhs());
@@ -510,7 +661,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
     item_ids.reserve(items.size());
     for (const auto& [item, unused] : items) item_ids.push_back(item);
     std::sort(item_ids.begin(), item_ids.end());
-    for (int64_t item : item_ids) batch.PutProto("items", keys::I64Key(item), items[item]);
+    for (int64_t item : item_ids) prep->derived.emplace_back(kItems, keys::I64Key(item), items[item].SerializeAsString());
     // In key order: the memtable inserts then reuse their search path (bulk imports
     // touch hundreds of thousands of pairs per batch).
     std::vector<std::pair<std::pair<int64_t, int64_t>, int64_t>> pairs(co_deltas.begin(), co_deltas.end());
@@ -532,15 +683,30 @@ void EventStore::PrepareGroup(Prepared* prep) {
   }
 }
 
+absl::StatusOr<bool> EventStore::ReadDerivedLocked(int kind, const std::string& key,
+                                                   google::protobuf::MessageLite* out,
+                                                   const KvStore::Snapshot* view) const {
+  auto it = published_[kind].find(key);
+  if (it == published_[kind].end()) return kv_->GetProto(DerivedCf(kind), key, out, view);
+  if (!out->ParseFromString(it->second)) {
+    return absl::InternalError(absl::StrCat("a published ", DerivedCf(kind), " record does not parse"));
+  }
+  return true;
+}
+
 absl::StatusOr<internal::UserSummary> EventStore::GetSummary(const std::string& user_id) const {
   // One read view for the counters, the statistics snapshot and the pending events: a
   // commit in between could otherwise fold the pending events into the snapshot twice.
+  // Published records win over the store's (they are newer; a checkpoint only writes them to
+  // the store), and the shared lock keeps a group's records from appearing half-way.
+  std::shared_lock<std::shared_mutex> published(published_mu_);
   auto view = kv_->GetSnapshot();
   internal::UserSummary s;
-  ASSIGN_OR_RETURN(bool found, kv_->GetProto("users", keys::StringKey(user_id), &s, view.get()));
+  const std::string key = keys::StringKey(user_id);
+  ASSIGN_OR_RETURN(bool found, ReadDerivedLocked(kUsers, key, &s, view.get()));
   if (!found) return s;
   internal::UserSummary stats;
-  ASSIGN_OR_RETURN(bool has_stats, kv_->GetProto("user_stats", keys::StringKey(user_id), &stats, view.get()));
+  ASSIGN_OR_RETURN(bool has_stats, ReadDerivedLocked(kUserStats, key, &stats, view.get()));
   if (has_stats) {  // else: none yet, or a store written before the split (kept in "users")
     if (!UnpackGram(&stats)) {
       return absl::DataLossError(absl::StrCat("the statistics snapshot of user '", user_id, "' has ",
@@ -625,13 +791,24 @@ absl::StatusOr<std::vector<CoOccurrence>> EventStore::GetCoOccurrences(absl::Spa
 absl::StatusOr<std::vector<EventStore::Popular>> EventStore::TopPopular(int limit, int64_t now_ms) const {
   std::vector<Popular> v;
   internal::ItemStats stats;
-  RETURN_IF_ERROR(kv_->Scan("items", "", [&](std::string_view key, std::string_view value) {
+  // The published counters (copied, so the scan does not hold up the commits) replace the
+  // store's: they are newer, and a checkpoint landing during the scan writes the same values.
+  absl::flat_hash_map<std::string, std::string> published;
+  {
+    std::shared_lock<std::shared_mutex> lock(published_mu_);
+    published = published_[kItems];
+  }
+  auto add = [&](std::string_view key, std::string_view value) {
     int64_t item;
-    if (!keys::ReadI64(&key, &item) || !stats.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    if (!keys::ReadI64(&key, &item) || !stats.ParseFromArray(value.data(), static_cast<int>(value.size()))) return;
     const double popularity = PopularityAt(stats, now_ms);
     if (popularity >= kMinTrendingPopularity) v.push_back({item, popularity});
+  };
+  RETURN_IF_ERROR(kv_->Scan("items", "", [&](std::string_view key, std::string_view value) {
+    if (!published.contains(std::string(key))) add(key, value);
     return true;
   }));
+  for (const auto& [key, value] : published) add(key, value);
   auto better = [](const Popular& a, const Popular& b) {
     return a.popularity != b.popularity ? a.popularity > b.popularity : a.item_id < b.item_id;
   };
@@ -642,8 +819,13 @@ absl::StatusOr<std::vector<EventStore::Popular>> EventStore::TopPopular(int limi
 }
 
 absl::StatusOr<internal::ItemStats> EventStore::GetItemStats(int64_t item_id) const {
+  std::shared_lock<std::shared_mutex> published(published_mu_);
+  return GetItemStatsLocked(item_id);
+}
+
+absl::StatusOr<internal::ItemStats> EventStore::GetItemStatsLocked(int64_t item_id) const {
   internal::ItemStats s;
-  ASSIGN_OR_RETURN(bool found, kv_->GetProto("items", keys::I64Key(item_id), &s));
+  ASSIGN_OR_RETURN(bool found, ReadDerivedLocked(kItems, keys::I64Key(item_id), &s, nullptr));
   (void)found;
   return s;
 }
@@ -682,8 +864,17 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   cv_.wait(lock, [&] { return !leader_active_; });
   --store_waiters_;
   leader_active_ = true;
-  DrainLocked(lock);  // the user's history and the item counters as stored are complete
+  DrainLocked(lock);  // the user's history is complete in the store
   lock.unlock();
+  // And the counters too: published records go to the store first, so that what this writes
+  // below never has to be combined with them (and the journal no longer replays anything).
+  if (absl::Status c = WriteCheckpointHoldingLeader(); !c.ok()) {
+    lock.lock();
+    leader_active_ = false;
+    WakeStoreWaitersLocked();
+    WakeNextLocked();
+    return c;
+  }
   KvStore::Batch batch(kv_.get());
   int64_t n = 0;
   // The user's share of the item counters and co-occurrences goes too: replay the

@@ -1,6 +1,14 @@
 // The behaviour-history store (<store_dir>/feedback): every event once (by user
-// and client event id), per-user summaries and per-item counters, all updated in
-// the same atomic batch so that derived state never disagrees with the history.
+// and client event id), per-user summaries and per-item counters, and item-to-item
+// co-occurrence counts.
+//
+// A group's batch holds its events, their ids, a journal record (the group's event keys) and
+// its co-occurrence counts. The summaries, statistics snapshots and item counters the group
+// changed are kept in memory ("published" once the group is written, and read from there)
+// and written all together at a checkpoint, every checkpoint_events events and when the store
+// closes: most users and items then get one record per checkpoint instead of one per group.
+// The checkpoint deletes the journal records of the groups it covers; Open replays the rest
+// (an unclean stop), so derived state never disagrees with the history.
 //
 // Appends from concurrent callers are group-committed: one caller becomes the
 // leader, writes everyone's events in one batch with one WAL sync, and wakes the
@@ -19,7 +27,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -41,6 +51,9 @@ struct EventStoreOptions {
   // not in the stored snapshot yet (UserSummary.stats_pending_signals): it may look only at
   // the event's item_id, type and rating, the fields kept for those. May be empty.
   std::function<void(const v1::Event&, internal::UserSummary*)> stats_updater;
+  // Events between checkpoints (see above); bounds the memory of the published records and the
+  // replay after an unclean stop.
+  int64_t checkpoint_events = 20'000;
 };
 
 struct AppendResult {
@@ -115,7 +128,11 @@ class EventStore {
   // of the item counters and co-occurrence counts. Returns the events deleted.
   absl::StatusOr<int64_t> DeleteUser(const std::string& user_id);
 
-  absl::Status Flush() { return kv_->Flush(); }
+  // Writes a checkpoint (every published record), then flushes RocksDB's memtables.
+  absl::Status Flush();
+  // Writes a checkpoint if anything is published; the destructor does too.
+  absl::Status Checkpoint();
+  ~EventStore();
 
  private:
   // One queued Append, or (with refresher set) one RefreshSummary.
@@ -125,6 +142,7 @@ class EventStore {
     const SummaryRefresher* refresher = nullptr;
     absl::StatusOr<AppendResult> result = AppendResult{};
     absl::StatusOr<internal::UserSummary> refreshed = internal::UserSummary{};
+    bool replay = false;  // events of the journal: derived state only (see ReplayJournal)
     bool done = false;  // guarded by mu_
     std::condition_variable cv;  // its caller waits here (see WakeNextLocked)
   };
@@ -135,10 +153,17 @@ class EventStore {
     absl::Status status;  // preparing failed: nothing to write, the group gets this
     uint64_t seq = 0;     // preparation order = write order
     uint64_t epoch = 0;   // written only if no earlier write failed since it was prepared
+    // The summaries, statistics snapshots and item counters the group changed, published once
+    // it is written: (kind, key, serialized record).
+    std::vector<std::tuple<int, std::string, std::string>> derived;
+    bool checkpoint = false;  // the batch also holds every published record (see Checkpoint)
     Prepared(const storage::KvStore* kv, size_t reserve_bytes) : batch(kv, reserve_bytes) {}
   };
-  EventStore(std::unique_ptr<storage::KvStore> kv, SummaryUpdater stats_updater)
-      : kv_(std::move(kv)), stats_updater_(std::move(stats_updater)) {}
+  // The derived records kept in memory between checkpoints, by kind.
+  enum Derived { kUsers = 0, kUserStats = 1, kItems = 2, kDerivedKinds = 3 };
+  static const char* DerivedCf(int kind);
+  EventStore(std::unique_ptr<storage::KvStore> kv, const EventStoreOptions& o)
+      : kv_(std::move(kv)), stats_updater_(o.stats_updater), checkpoint_events_(o.checkpoint_events) {}
   // Queues p and returns once its group is committed (or failed). Two stages run at once:
   // one caller prepares the next group (the leader) while another writes the previous one
   // (the writer), so preparing and RocksDB's synced write overlap. Groups are written in the
@@ -152,6 +177,23 @@ class EventStore {
   void DrainLocked(std::unique_lock<std::mutex>& lock);
   // Writes the oldest prepared group (called holding `lock`, with no writer active).
   void WriteOneLocked(std::unique_lock<std::mutex>& lock);
+  // Adds every published record and the deletion of the journal records written so far to
+  // `batch` (the caller holds the leader role with nothing in flight, so they are stable).
+  absl::Status AddCheckpointLocked(storage::KvStore::Batch* batch);
+  // Writes every published record and deletes the journal (holding the leader role, nothing in
+  // flight); then nothing is published any more. A no-op when read-only.
+  absl::Status WriteCheckpointHoldingLeader();
+  // After a group's write: a checkpoint's records are in the store now, the group's own
+  // derived records become visible to readers.
+  void Publish(Prepared* written);
+  // Open: the events of the journal (groups written after the last checkpoint) rebuild the
+  // derived records, which are then checkpointed (published only, when read-only).
+  absl::Status ReplayJournal();
+  // A derived record as readers see it: published if there, else the store (as of `view`).
+  // Callers hold published_mu_ (shared), so a group's records appear all at once.
+  absl::StatusOr<bool> ReadDerivedLocked(int kind, const std::string& key, google::protobuf::MessageLite* out,
+                                         const storage::KvStore::Snapshot* view) const;
+  absl::StatusOr<internal::ItemStats> GetItemStatsLocked(int64_t item_id) const;
   // Wakes the one waiting caller that can move things on, if any: the first caller of the
   // oldest prepared group to write it, or the oldest queued caller to prepare the next group.
   // Each caller waits on its own condition variable, so a state change wakes one thread, and a
@@ -163,6 +205,12 @@ class EventStore {
   }
   std::unique_ptr<storage::KvStore> kv_;
   const SummaryUpdater stats_updater_;
+  const int64_t checkpoint_events_;
+  mutable std::shared_mutex published_mu_;
+  absl::flat_hash_map<std::string, std::string> published_[kDerivedKinds];  // guarded by published_mu_
+  // Leader only: events recorded since the last checkpoint, and the next journal record's number.
+  int64_t events_since_checkpoint_ = 0;
+  uint64_t journal_seq_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;  // DrainLocked and DeleteUser wait here
   int store_waiters_ = 0;       // guarded by mu_: how many wait on cv_

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "libs/common/status_macros.h"
 #include "libs/storage/key_codec.h"
 #include "libs/storage/kv_store.h"
@@ -39,7 +40,7 @@ class EventStoreTest : public ::testing::Test {
   // The store's RocksDB directly (with store_ closed), to write records as an older version did.
   std::unique_ptr<storage::KvStore> OpenRaw() {
     return *storage::KvStore::Open({.path = dir_.string(),
-                                    .column_families = {"events", "event_ids", "users", "user_stats", "items", "cooc"},
+                                    .column_families = {"events", "event_ids", "users", "user_stats", "items", "cooc", "journal"},
                                     .counter_column_families = {"cooc"}});
   }
   std::filesystem::path dir_;
@@ -429,6 +430,87 @@ TEST_F(EventStoreTest, StatisticsSnapshotKeepsTheGramsLowerTriangleExactly) {
     EXPECT_EQ(after->gram(0 * d + 2), 0.f);
   }
   EXPECT_EQ(store_->GetSummary("w").status().code(), absl::StatusCode::kDataLoss);
+}
+
+// What readers see of a store, for comparing two of them.
+std::string Derived(EventStore& store, const std::vector<std::string>& users, const std::vector<int64_t>& items) {
+  std::string out;
+  for (const std::string& u : users) {
+    auto s = store.GetSummary(u);
+    if (s.ok()) {  // the statistics are what counts, not which of their events wait outside the snapshot
+      s->clear_stats_pending();
+      s->clear_stats_pending_signals();
+    }
+    out += u + ": " + (s.ok() ? s->ShortDebugString() : s.status().ToString()) + "\n";
+  }
+  for (int64_t i : items) {
+    auto s = store.GetItemStats(i);
+    out += std::to_string(i) + ": " + (s.ok() ? s->ShortDebugString() : s.status().ToString()) + "\n";
+  }
+  return out;
+}
+
+// Summaries, statistics and item counters reach the store only at checkpoints; in between,
+// the journal lists the groups' events. A copy of the directory taken while the store is open
+// is what a crash leaves behind: opened again, it must read exactly as the store did, whether
+// or not a checkpoint came in between, and its journal is empty afterwards.
+TEST_F(EventStoreTest, AnUncleanStopLosesNoDerivedStateTheJournalReplaysIt) {
+  for (int64_t checkpoint_events : {int64_t{1'000'000}, int64_t{7}}) {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+    store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = CountingUpdater(),
+                                .checkpoint_events = checkpoint_events});
+    const std::vector<std::string> users = {"u1", "u2", "u3"};
+    const std::vector<int64_t> items = {1, 2, 3, 4, 5};
+    int n = 0;
+    for (int round = 0; round < 8; ++round) {
+      std::vector<v1::Event> batch;
+      for (const std::string& u : users) {
+        v1::Event e = Ev(absl::StrCat("e", n), u, 1 + n % 5, n % 3 ? v1::EVENT_TYPE_LIKE : v1::EVENT_TYPE_RATING, 100 + n);
+        if (e.type() == v1::EVENT_TYPE_RATING) e.set_rating(1 + n % 5);
+        batch.push_back(e);
+        ++n;
+      }
+      ASSERT_TRUE(store_->Append(batch).ok());
+      if (round == 2) ASSERT_TRUE(store_->DeleteUser("u3").ok());  // a checkpoint, then the deletion
+    }
+    const std::string live = Derived(*store_, users, items);
+    const auto co_live = store_->GetCoOccurrences(4, -1);
+    ASSERT_TRUE(co_live.ok());
+
+    const std::filesystem::path crashed = dir_.string() + "_crashed";
+    std::filesystem::remove_all(crashed);
+    std::filesystem::copy(dir_, crashed, std::filesystem::copy_options::recursive);
+    {
+      auto raw = *storage::KvStore::Open({.path = crashed.string(), .column_families = {"journal"}, .read_only = true});
+      int journal = 0;
+      ASSERT_TRUE(raw->Scan("journal", "", [&](std::string_view, std::string_view) { return ++journal, true; }).ok());
+      EXPECT_GT(journal, 0) << "the last Append is only in the journal";
+    }
+    {  // read-only: replayed into memory
+      auto reader = EventStore::Open({.path = crashed.string(), .read_only = true, .stats_updater = CountingUpdater()});
+      ASSERT_TRUE(reader.ok()) << reader.status();
+      EXPECT_EQ(Derived(**reader, users, items), live) << checkpoint_events;
+    }
+    {
+      auto reopened = EventStore::Open({.path = crashed.string(), .stats_updater = CountingUpdater()});
+      ASSERT_TRUE(reopened.ok()) << reopened.status();
+      EXPECT_EQ(Derived(**reopened, users, items), live) << checkpoint_events;
+      const auto co = (*reopened)->GetCoOccurrences(4, -1);
+      ASSERT_TRUE(co.ok());
+      ASSERT_EQ(co->size(), co_live->size());
+      for (size_t i = 0; i < co->size(); ++i) {
+        EXPECT_EQ((*co)[i].item_id, (*co_live)[i].item_id);
+        EXPECT_EQ((*co)[i].count, (*co_live)[i].count);
+      }
+    }
+    auto raw = *storage::KvStore::Open({.path = crashed.string(), .column_families = {"journal"}, .read_only = true});
+    int journal = 0;
+    ASSERT_TRUE(raw->Scan("journal", "", [&](std::string_view, std::string_view) { return ++journal, true; }).ok());
+    EXPECT_EQ(journal, 0) << "the reopening checkpointed what it replayed";
+    raw.reset();
+    std::filesystem::remove_all(crashed);
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <rocksdb/utilities/db_ttl.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -123,7 +124,18 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const KvStoreOptions& opt
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(db_options));
-  for (const auto& cf : options.column_families) {
+  // Read-only, a column family that a newer version added may not exist yet: open the ones that do
+  // (HasColumnFamily tells; Cf() of a missing one is an error).
+  KvStoreOptions opened = options;
+  if (options.read_only) {
+    std::vector<std::string> existing;
+    if (rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing).ok()) {
+      std::erase_if(opened.column_families, [&](const std::string& cf) {
+        return std::find(existing.begin(), existing.end(), cf) == existing.end();
+      });
+    }
+  }
+  for (const auto& cf : opened.column_families) {
     rocksdb::ColumnFamilyOptions cf_options(db_options);
     for (const auto& counter : options.counter_column_families) {
       if (counter == cf) cf_options.merge_operator = std::make_shared<CounterAddOperator>();
@@ -145,7 +157,7 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const KvStoreOptions& opt
     s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &db);
   }
   if (!s.ok()) return FromRocks(s, absl::StrCat("opening ", options.path));
-  return std::unique_ptr<KvStore>(new KvStore(options, db, std::move(handles)));
+  return std::unique_ptr<KvStore>(new KvStore(std::move(opened), db, std::move(handles)));
 }
 
 KvStore::KvStore(KvStoreOptions options, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
@@ -155,6 +167,11 @@ KvStore::~KvStore() {
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   if (!options_.read_only) db_->SyncWAL();
   delete db_;
+}
+
+bool KvStore::HasColumnFamily(std::string_view name) const {
+  return std::find(options_.column_families.begin(), options_.column_families.end(), name) !=
+         options_.column_families.end();
 }
 
 absl::StatusOr<rocksdb::ColumnFamilyHandle*> KvStore::Cf(std::string_view name) const {

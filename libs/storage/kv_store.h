@@ -128,6 +128,8 @@ class KvStore {
   // Flushes memtables to SST files (used on graceful shutdown).
   absl::Status Flush();
   const std::string& path() const { return options_.path; }
+  // False for a column family the store was asked to open read-only but does not have yet.
+  bool HasColumnFamily(std::string_view name) const;
   bool read_only() const { return options_.read_only; }
 
  private:

@@ -127,9 +127,12 @@ class FeedbackServer {
     const std::string ready = dir_ + "/feedback.ready";
     fs::remove(ready);  // a killed server leaves the old one behind
     port_ = 0;
+    // Every other run checkpoints every 25 events, so kills land before, during and after
+    // checkpoints; the others never checkpoint, so a restart replays everything since.
+    const std::string checkpoint_events = starts_++ % 2 == 0 ? "1000000" : "25";
     if (!process_.Start({BinDir() + "/chatrec-feedback", "--store_dir", dir_ + "/store", "--host", "127.0.0.1",
                          "--port", "0", "--metrics_port", "0", "--ready_file", ready, "--model_poll_ms", "0",
-                         "--grace_period_ms", "1000"},
+                         "--grace_period_ms", "1000", "--checkpoint_events", checkpoint_events},
                         dir_ + "/feedback.log")) {
       return false;
     }
@@ -153,6 +156,7 @@ class FeedbackServer {
   std::string dir_;
   ChildProcess process_;
   int port_ = 0;
+  int starts_ = 0;
   std::unique_ptr<v1::FeedbackService::Stub> stub_;
 };
 
