@@ -1,6 +1,9 @@
 #include "libs/model/model.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
 
 #include "libs/catalog/catalog.h"
 
@@ -50,6 +53,27 @@ void Model::Index() {
     dense_row.assign(static_cast<size_t>(max_id + 1), -1);
     for (int32_t i = 0; i < static_cast<int32_t>(item_ids.size()); ++i) dense_row[item_ids[i]] = i;
   }
+}
+
+absl::Status ReweightTerms(const TermWeights& w, Model* m) {
+  for (auto [name, v] : {std::pair<const char*, float>{"need", w.need}, {"kg", w.kg}, {"bias", w.bias}}) {
+    if (!std::isfinite(v) || v < 0) return absl::InvalidArgumentError(absl::StrCat("the ", name, " factor must be >= 0, got ", v));
+  }
+  if (!std::isfinite(w.item_item_scale) || !std::isfinite(w.entity_item_scale)) {
+    return absl::InvalidArgumentError("the item-item and entity-item scales must be finite");
+  }
+  if (w.item_item_scale >= 0 && m->item_item.offsets.empty()) {
+    return absl::InvalidArgumentError("an item-item scale was given but the model has no item-item term");
+  }
+  if (w.entity_item_scale >= 0 && m->entity_item.offsets.empty()) {
+    return absl::InvalidArgumentError("an entity-item scale was given but the model has no entity-item term");
+  }
+  for (float& x : m->b) x *= w.need;
+  for (float& x : m->c) x *= w.kg;
+  for (float& x : m->item_bias) x *= w.bias;
+  if (w.item_item_scale >= 0) m->item_item.scale = w.item_item_scale;
+  if (w.entity_item_scale >= 0) m->entity_item.scale = w.entity_item_scale;
+  return absl::OkStatus();
 }
 
 }  // namespace chatrec::model

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "libs/catalog/catalog.h"
 #include "libs/model/item_item.h"
 
@@ -77,6 +78,18 @@ struct Model {
 };
 
 using ModelPtr = std::shared_ptr<const Model>;
+
+// Evaluation-time reweighting of the score's terms (`chatrec eval redial --need_scale ...`), so that
+// their mix can be tuned without retraining: the need term (B) and the KG term (C) and the item bias
+// (on ReDial the mention prior) are multiplied by their factors; the item-item and entity-item terms
+// get the scale given (>= 0), or keep the trained one (< 0).
+struct TermWeights {
+  float need = 1, kg = 1, bias = 1;
+  float item_item_scale = -1, entity_item_scale = -1;
+};
+// InvalidArgument for a negative or non-finite factor, and for a scale of a term the model does not
+// have (no item-item or entity-item rows); `model` is unchanged then.
+absl::Status ReweightTerms(const TermWeights& weights, Model* model);
 
 template <typename Entities>
 void Model::AccumulateTerms(const Entities& kg_context, const Entities& need,

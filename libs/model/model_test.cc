@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <random>
 
 #include "libs/model/fold.h"
@@ -314,6 +316,52 @@ TEST(ItemIndexTest, LargeCataloguesUseTheQuantisedPassWithTheSameTopK) {
 
 namespace chatrec::model {
 namespace {
+
+// ReweightTerms scales the need and KG terms and the bias, sets the two sparse terms' scales, and
+// refuses bad factors or a scale for a term the model does not have, leaving the model unchanged.
+TEST(ReweightTermsTest, ScalesTheTermsAndRefusesBadInput) {
+  auto catalog = TwoGenreCatalog();
+  TrainOptions o;
+  o.dim = 4;
+  o.item_item.scale = 2.f;
+  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  ASSERT_TRUE(m.ok());
+  ASSERT_FALSE(m->item_item.empty());
+  ASSERT_TRUE(m->entity_item.offsets.empty());
+  for (float& b : m->item_bias) b = 0.5f;
+  Entities horror;
+  horror.Add()->set_entity_id("genre:horror");
+  horror.Mutable(0)->set_weight(1);
+  const FoldedQuery q = Fold(*m, *catalog, {}, horror, horror);
+  const v1::ScoreBreakdown before = Breakdown(*m, q, 6);
+
+  Model r = *m;
+  ASSERT_TRUE(ReweightTerms({.need = 2.f, .kg = 0.f, .bias = 3.f, .item_item_scale = 0.5f}, &r).ok());
+  const v1::ScoreBreakdown after = Breakdown(r, Fold(r, *catalog, {}, horror, horror), 6);
+  EXPECT_NEAR(after.need(), 2 * before.need(), 1e-5);
+  EXPECT_EQ(after.kg(), 0.f);
+  EXPECT_NEAR(after.bias(), 1.5f, 1e-6);
+  EXPECT_EQ(r.item_item.scale, 0.5f);
+  EXPECT_EQ(r.item_item.offsets, m->item_item.offsets);
+
+  Model same = *m;
+  ASSERT_TRUE(ReweightTerms({}, &same).ok());  // the defaults change nothing
+  EXPECT_EQ(same.b, m->b);
+  EXPECT_EQ(same.c, m->c);
+  EXPECT_EQ(same.item_bias, m->item_bias);
+  EXPECT_EQ(same.item_item.scale, 2.f);
+
+  for (const TermWeights& bad : {TermWeights{.need = -1.f}, TermWeights{.kg = std::nanf("")},
+                                 TermWeights{.bias = std::numeric_limits<float>::infinity()},
+                                 TermWeights{.item_item_scale = std::nanf("")},
+                                 TermWeights{.entity_item_scale = 0.1f}}) {
+    Model x = *m;
+    auto s = ReweightTerms(bad, &x);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_EQ(x.b, m->b);
+    EXPECT_EQ(x.item_bias, m->item_bias);
+  }
+}
 
 TEST(BreakdownTest, FromTheScoreMatchesTheThreeDotProducts) {
   auto catalog = TwoGenreCatalog();

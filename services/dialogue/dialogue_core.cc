@@ -311,13 +311,30 @@ absl::Status DialogueCore::ScoreCandidates(const v1::RetrieveResponse& candidate
 }
 
 std::vector<DialogueCore::Ranked> DialogueCore::MergeRankings(std::vector<Ranked> first, const std::vector<Ranked>& rest,
-                                                              int top) {
-  if (static_cast<int>(first.size()) > top) first.resize(top);
+                                                              int top, float bonus,
+                                                              const std::function<float(int32_t)>& match) {
+  std::vector<Ranked> below;
+  if (static_cast<int>(first.size()) > top) {
+    if (bonus > 0 && match) below.assign(first.begin() + top, first.end());
+    first.resize(top);
+  }
   absl::flat_hash_set<int32_t> taken;
   for (const auto& r : first) taken.insert(r.row);
-  for (const auto& r : rest) {
-    if (taken.insert(r.row).second) first.push_back(r);
+  if (bonus <= 0 || !match) {
+    for (const auto& r : rest) {
+      if (taken.insert(r.row).second) first.push_back(r);
+    }
+    return first;
   }
+  below.insert(below.end(), rest.begin(), rest.end());
+  std::vector<std::pair<float, size_t>> order;  // (score + bonus · match, index in below)
+  for (size_t i = 0; i < below.size(); ++i) {
+    if (taken.insert(below[i].row).second) order.push_back({below[i].score + bonus * match(below[i].row), i});
+  }
+  std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && below[a.second].row < below[b.second].row);
+  });
+  for (const auto& [s, i] : order) first.push_back(below[i]);
   return first;
 }
 
@@ -480,7 +497,13 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
       auto more = o_.retrieval->Retrieve(rreq, deadline);
       absl::Status soft_scored = more.ok() ? ScoreCandidates(*more, deadline, &sreq, &soft, &from_kg) : more.status();
       if (soft_scored.ok()) {
-        ranked = MergeRankings(std::move(ranked), soft, top);
+        // The share of the wished genres and people a film has, for the fill's bonus.
+        auto wished_share = [&](int32_t row) {
+          int has = 0;
+          for (const auto& e : filters.must_entities()) has += c.HasEntity(row, e) ? 1 : 0;
+          return static_cast<float>(has) / static_cast<float>(filters.must_entities_size());
+        };
+        ranked = MergeRankings(std::move(ranked), soft, top, o_.hard_genre_people_fill_bonus, wished_share);
       } else {
         *resp->add_degradations() = Degradation("ranking below the genre filter", soft_scored);
       }

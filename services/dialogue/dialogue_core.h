@@ -4,6 +4,7 @@
 // records what was shown and what the user did.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,6 +60,10 @@ struct DialogueCoreOptions {
   // already shown above); 0: the whole list is filtered. Lists of at most this many are
   // exactly as with the filter, and only longer lists pay for the second retrieval.
   int hard_genre_people_top = 0;
+  // With hard_genre_people_top: below the first places, the films of both rankings (the filtered
+  // one's rest and the unfiltered one) are ordered by score plus this bonus times the share of the
+  // wished genres and people the film has; 0: the unfiltered ranking alone fills, in its order.
+  float hard_genre_people_fill_bonus = 0;
   // The user's content words (SessionState.seeker_words, most recent first) join the need as
   // "word:<w>" entities with this weight: the entity-item term then adds what recommenders named
   // after those words in the training dialogues (when the model has rows for them); 0: off.
@@ -107,8 +112,10 @@ class DialogueCore {
   // best first, and adds the candidates the KG source found to `from_kg`.
   absl::Status ScoreCandidates(const v1::RetrieveResponse& candidates, Deadline deadline, v1::ScoreRequest* sreq,
                                std::vector<Ranked>* ranked, absl::flat_hash_set<int64_t>* from_kg) const;
-  // The first `top` of `first`, then `rest` without the rows already taken.
-  static std::vector<Ranked> MergeRankings(std::vector<Ranked> first, const std::vector<Ranked>& rest, int top);
+  // The first `top` of `first`, then `rest` without the rows already taken. With `bonus` > 0 the
+  // places below `top` take the films of first's rest and of `rest` by score + bonus · `match(row)`.
+  static std::vector<Ranked> MergeRankings(std::vector<Ranked> first, const std::vector<Ranked>& rest, int top,
+                                           float bonus = 0, const std::function<float(int32_t)>& match = {});
   std::vector<Ranked> PopularFallback(const v1::Filters& filters, int k) const;
   // Puts `ranked` in the LLM's order when it is on and answers in time; notes what happened in resp->llm.
   void LlmRerank(const v1::Session& session, const std::vector<int64_t>& history_likes, Deadline deadline,

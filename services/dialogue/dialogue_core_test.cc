@@ -83,6 +83,35 @@ TEST_F(DialogueCoreTest, GenresFilterOnlyTheTopPlacesWithHardGenrePeopleTop) {
   EXPECT_EQ(std::unique(distinct.begin(), distinct.end()), distinct.end());
 }
 
+// With a fill bonus, the places below the first ones are ordered by score plus the bonus times the
+// share of the wished genres the film has: a large bonus puts the rest of the comedies before any
+// other film, and bonus 0 is the plain fill.
+TEST_F(DialogueCoreTest, FillBonusPutsFilmsWithTheWishedGenreFirstBelowTheTop) {
+  auto r = Turn("a comedy");
+  auto filtered = core_->Rank(r.session_id(), 20, deadline_, 0);
+  ASSERT_TRUE(filtered.ok()) << filtered.status();
+  ASSERT_GE(filtered->size(), 3u);
+  DialogueCoreOptions options = Options();
+  options.hard_genre_people_top = 1;
+  core_ = std::make_unique<DialogueCore>(options);
+  auto plain = core_->Rank(r.session_id(), 20, deadline_, 0);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  options.hard_genre_people_fill_bonus = 1000.f;
+  core_ = std::make_unique<DialogueCore>(options);
+  auto bonus = core_->Rank(r.session_id(), 20, deadline_, 0);
+  ASSERT_TRUE(bonus.ok()) << bonus.status();
+  ASSERT_EQ(bonus->size(), plain->size());  // the same films, in another order
+  EXPECT_EQ((*bonus)[0], (*filtered)[0]);
+  const size_t comedies = filtered->size();
+  for (size_t i = 0; i < bonus->size(); ++i) EXPECT_EQ(IsComedy((*bonus)[i]), i < comedies) << i;
+  EXPECT_TRUE(std::is_permutation(bonus->begin(), bonus->begin() + comedies, filtered->begin()));
+  options.hard_genre_people_fill_bonus = 0;
+  core_ = std::make_unique<DialogueCore>(options);
+  auto zero = core_->Rank(r.session_id(), 20, deadline_, 0);
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(*zero, *plain);
+}
+
 // A list of at most hard_genre_people_top films is the filtered one, unless fewer films match
 // than were asked for: then the unfiltered ranking fills it up after them.
 TEST_F(DialogueCoreTest, ShortFilteredListIsFilledWhenOnlyTheTopIsHard) {

@@ -116,6 +116,20 @@ TEST_F(CliInterfaceTest, EvalRedialOnTurnsAndOnDialoguesPrintsRecallAtOneTenFift
   // A filter depth beyond the top 50 is refused with the range.
   EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--hard_genre_people_top", "60", "--json"}, &j), 2);
   EXPECT_NE(last_log_.find("--hard_genre_people_top must be 0..50"), std::string::npos) << last_log_;
+  // The mix of the terms and the fill bonus can be set at evaluation time and are reported.
+  ASSERT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--hard_genre_people_top", "20",
+                 "--hard_genre_people_fill_bonus", "0.001", "--bias_scale", "0.5", "--item_item_scale", "0.02",
+                 "--json"},
+                &j),
+            0)
+      << last_log_;
+  EXPECT_DOUBLE_EQ(j["hard_genre_people_fill_bonus"].get<double>(), 0.001);
+  EXPECT_DOUBLE_EQ(j["term_weights"]["bias_scale"].get<double>(), 0.5);
+  EXPECT_NEAR(j["term_weights"]["item_item_scale"].get<double>(), 0.02, 1e-7);
+  EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--need_scale", "-1", "--json"}, &j), 2);
+  EXPECT_NE(last_log_.find("the need factor must be >= 0"), std::string::npos) << last_log_;
+  EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--hard_genre_people_fill_bonus", "-0.5", "--json"}, &j), 2);
+  EXPECT_NE(last_log_.find("--hard_genre_people_fill_bonus must be"), std::string::npos) << last_log_;
 }
 
 TEST_F(CliInterfaceTest, BenchScoringPrintsTheFieldsOfIssue4) {

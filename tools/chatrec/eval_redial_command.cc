@@ -14,6 +14,7 @@
 // re-mention (titles already mentioned, most recent first) and co-mention counts from the
 // training-side dialogues. Needs a store from `chatrec import --dataset redial` + `train`.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,7 @@
 #include "libs/eval/redial_turns.h"
 #include "libs/events/event_store.h"
 #include "libs/model/model_store.h"
+#include "libs/model/model_watcher.h"
 #include "libs/nlu/understander.h"
 #include "libs/storage/layout.h"
 #include "services/dialogue/dialogue_core.h"
@@ -56,9 +58,23 @@ ABSL_FLAG(int, hard_genre_people_top, 0,
           "eval redial: with --hard_genre_people, the genres and people filter only the first N places of the "
           "top 50 and the ranking without the filter fills the rest (DialogueCoreOptions.hard_genre_people_top); "
           "0: the whole list is filtered");
+ABSL_FLAG(double, hard_genre_people_fill_bonus, 0,
+          "eval redial: with --hard_genre_people_top N, below the first N places the films of the filtered and the "
+          "unfiltered rankings are ordered by score plus this bonus times the share of the wished genres and people "
+          "the film has (DialogueCoreOptions.hard_genre_people_fill_bonus); 0: the unfiltered ranking fills");
 ABSL_FLAG(double, seeker_word_weight, 0,
           "eval redial: weight of the seeker's content words in the need (DialogueCoreOptions.seeker_word_weight; "
           "the model has rows for them when trained with --seeker_words_min_dialogues); 0: off");
+ABSL_FLAG(double, need_scale, 1,
+          "eval redial: factor on the need term (the model's B) of the loaded model, for tuning the mix of the terms "
+          "without retraining (model::ReweightTerms); 1: as trained");
+ABSL_FLAG(double, kg_scale, 1, "eval redial: factor on the KG-context term (the model's C); 1: as trained");
+ABSL_FLAG(double, bias_scale, 1, "eval redial: factor on the item bias (on ReDial: the mention prior); 1: as trained");
+ABSL_FLAG(double, item_item_scale, -1,
+          "eval redial: scale of the item-item term instead of the trained one (train --item_item_weight); < 0: as trained");
+ABSL_FLAG(double, entity_item_scale, -1,
+          "eval redial: scale of the entity-item term instead of the trained one (train --entity_item_weight); < 0: as "
+          "trained");
 ABSL_FLAG(std::string, train_dialogues, "",
           "eval redial: comma-separated training-side dialogue files for the co-mention floor "
           "(default: --redial_dialogues, i.e. the KGSF and CFCRS validation splits)");
@@ -118,6 +134,10 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   if (lead < 0 || lead > kTopK) return std::fprintf(stderr, "--lead_with_discussed must be 0..%d\n", kTopK), 2;
   const int hard_top = absl::GetFlag(FLAGS_hard_genre_people_top);
   if (hard_top < 0 || hard_top > kTopK) return std::fprintf(stderr, "--hard_genre_people_top must be 0..%d\n", kTopK), 2;
+  const double fill_bonus = absl::GetFlag(FLAGS_hard_genre_people_fill_bonus);
+  if (!(fill_bonus >= 0) || !std::isfinite(fill_bonus)) {
+    return std::fprintf(stderr, "--hard_genre_people_fill_bonus must be a finite number >= 0\n"), 2;
+  }
   const double word_weight = absl::GetFlag(FLAGS_seeker_word_weight);
   if (word_weight < 0) return std::fprintf(stderr, "--seeker_word_weight must be >= 0\n"), 2;
   const int candidates = absl::GetFlag(FLAGS_candidates);
@@ -193,6 +213,23 @@ int EvalRedialCommand(const std::vector<std::string>&) {
                  layout.root.c_str());
     return 1;
   }
+  const model::TermWeights term_weights{.need = static_cast<float>(absl::GetFlag(FLAGS_need_scale)),
+                                        .kg = static_cast<float>(absl::GetFlag(FLAGS_kg_scale)),
+                                        .bias = static_cast<float>(absl::GetFlag(FLAGS_bias_scale)),
+                                        .item_item_scale = static_cast<float>(absl::GetFlag(FLAGS_item_item_scale)),
+                                        .entity_item_scale = static_cast<float>(absl::GetFlag(FLAGS_entity_item_scale))};
+  if (term_weights.need != 1 || term_weights.kg != 1 || term_weights.bias != 1 || term_weights.item_item_scale >= 0 ||
+      term_weights.entity_item_scale >= 0 || !std::isfinite(term_weights.item_item_scale) ||
+      !std::isfinite(term_weights.entity_item_scale)) {
+    model::Model reweighted = *(*models)->Current();
+    if (auto s = model::ReweightTerms(term_weights, &reweighted); !s.ok()) {
+      return std::fprintf(stderr, "--need_scale/--kg_scale/--bias_scale/--item_item_scale/--entity_item_scale: %s\n",
+                          std::string(s.message()).c_str()),
+             2;
+    }
+    *models = model::ModelWatcher::Fixed(std::make_shared<const model::Model>(std::move(reweighted)));
+  }
+  const model::Model& served_model = *(*models)->Current();
   auto nlu = nlu::Understander::Create(**catalog);
   if (!nlu.ok()) return std::fprintf(stderr, "%s\n", nlu.status().ToString().c_str()), 1;
   std::unique_ptr<events::EventStore> event_store;
@@ -224,6 +261,7 @@ int EvalRedialCommand(const std::vector<std::string>&) {
                                .hard_genre_people = absl::GetFlag(FLAGS_hard_genre_people)};
   core_options.hard_genre_people_top = hard_top;
   core_options.seeker_word_weight = static_cast<float>(word_weight);
+  core_options.hard_genre_people_fill_bonus = static_cast<float>(fill_bonus);
   dialogue::DialogueCore core(core_options);
 
   // Replay: consecutive turns of one dialogue extend the same session.
@@ -313,6 +351,12 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   j["hard_genre_people"] = absl::GetFlag(FLAGS_hard_genre_people);
   j["hard_genre_people_top"] = hard_top;
   j["seeker_word_weight"] = word_weight;
+  j["hard_genre_people_fill_bonus"] = fill_bonus;
+  j["term_weights"] = {{"need_scale", term_weights.need},
+                       {"kg_scale", term_weights.kg},
+                       {"bias_scale", term_weights.bias},
+                       {"item_item_scale", served_model.item_item.scale},
+                       {"entity_item_scale", served_model.entity_item.scale}};
   j["seconds"] = seconds;
   if (absl::GetFlag(FLAGS_json)) {
     std::printf("%s\n", j.dump().c_str());
