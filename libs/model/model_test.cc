@@ -319,12 +319,17 @@ namespace {
 
 // ReweightTerms scales the need and KG terms and the bias, sets the two sparse terms' scales, and
 // refuses bad factors or a scale for a term the model does not have, leaving the model unchanged.
-TEST(ReweightTermsTest, ScalesTheTermsAndRefusesBadInput) {
-  auto catalog = TwoGenreCatalog();
+// A small model trained with the item-item term on (scale 2).
+absl::StatusOr<Model> TrainWithItemItem(const catalog::Catalog& catalog) {
   TrainOptions o;
   o.dim = 4;
   o.item_item.scale = 2.f;
-  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  return TrainModel(catalog, 20, GroupInteractions(), o);
+}
+
+TEST(ReweightTermsTest, ScalesTheTermsAndRefusesBadInput) {
+  auto catalog = TwoGenreCatalog();
+  auto m = TrainWithItemItem(*catalog);
   ASSERT_TRUE(m.ok());
   ASSERT_FALSE(m->item_item.empty());
   ASSERT_TRUE(m->entity_item.offsets.empty());
@@ -395,10 +400,7 @@ namespace {
 
 TEST_F(ModelStoreTest, TheItemItemTermIsTrainedSavedAndLoaded) {
   auto catalog = TwoGenreCatalog();
-  TrainOptions o;
-  o.dim = 4;
-  o.item_item.scale = 2.f;
-  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  auto m = TrainWithItemItem(*catalog);
   ASSERT_TRUE(m.ok());
   ASSERT_FALSE(m->item_item.empty());
   m->version = "v1";
