@@ -160,17 +160,26 @@ StateChange ApplyUnderstanding(const nlu::Understanding& u, const catalog::Catal
   return change;
 }
 
-void NoteDiscussed(int64_t item_id, v1::SessionState* state) {
-  auto* d = state->mutable_discussed_item_ids();
-  auto it = std::find(d->begin(), d->end(), item_id);
-  if (it != d->end()) {
-    std::rotate(it, it + 1, d->end());
+namespace {
+
+// Moves `value` to the end of `list` (the most recent last), or appends it; bounded, so a very
+// long session stays small: the oldest goes first.
+template <typename List, typename T>
+void MoveToEnd(List* list, T&& value, int cap) {
+  auto it = std::find(list->begin(), list->end(), value);
+  if (it != list->end()) {
+    std::rotate(it, it + 1, list->end());
     return;
   }
-  // Bounded, so a very long session stays small; the oldest goes first.
+  if (list->size() >= cap) list->erase(list->begin());
+  list->Add(std::forward<T>(value));
+}
+
+}  // namespace
+
+void NoteDiscussed(int64_t item_id, v1::SessionState* state) {
   constexpr int kMaxDiscussed = 100;
-  if (d->size() >= kMaxDiscussed) d->erase(d->begin());
-  d->Add(item_id);
+  MoveToEnd(state->mutable_discussed_item_ids(), item_id, kMaxDiscussed);
 }
 
 void NoteDiscussed(const nlu::Understanding& u, v1::SessionState* state) {
@@ -182,17 +191,8 @@ void NoteDiscussed(const nlu::Understanding& u, v1::SessionState* state) {
 
 void NoteSeekerWords(const nlu::Understanding& u, const std::string& text, v1::SessionState* state) {
   if (u.intent == v1::INTENT_ASK_ABOUT_ITEM || u.intent == v1::INTENT_EXPLAIN) return;
-  auto* words = state->mutable_seeker_words();
-  for (std::string& w : nlu::ContentWords(text)) {
-    auto it = std::find(words->begin(), words->end(), w);
-    if (it != words->end()) {
-      std::rotate(it, it + 1, words->end());
-      continue;
-    }
-    constexpr int kMaxSeekerWords = 50;
-    if (words->size() >= kMaxSeekerWords) words->erase(words->begin());
-    *words->Add() = std::move(w);
-  }
+  constexpr int kMaxSeekerWords = 50;
+  for (std::string& w : nlu::ContentWords(text)) MoveToEnd(state->mutable_seeker_words(), std::move(w), kMaxSeekerWords);
 }
 
 }  // namespace chatrec::dialogue

@@ -791,24 +791,29 @@ absl::StatusOr<std::vector<CoOccurrence>> EventStore::GetCoOccurrences(absl::Spa
 absl::StatusOr<std::vector<EventStore::Popular>> EventStore::TopPopular(int limit, int64_t now_ms) const {
   std::vector<Popular> v;
   internal::ItemStats stats;
-  // The published counters (copied, so the scan does not hold up the commits) replace the
-  // store's: they are newer, and a checkpoint landing during the scan writes the same values.
-  absl::flat_hash_map<std::string, std::string> published;
-  {
-    std::shared_lock<std::shared_mutex> lock(published_mu_);
-    published = published_[kItems];
-  }
+  // The popularity of the item counting in `value`, if the item is trending.
   auto add = [&](std::string_view key, std::string_view value) {
     int64_t item;
     if (!keys::ReadI64(&key, &item) || !stats.ParseFromArray(value.data(), static_cast<int>(value.size()))) return;
     const double popularity = PopularityAt(stats, now_ms);
     if (popularity >= kMinTrendingPopularity) v.push_back({item, popularity});
   };
+  // The published counters replace the store's: they are newer, and a checkpoint landing during
+  // the scan writes the same values. Taken under the lock, the scan then runs without it, so it
+  // does not hold up the commits.
+  absl::flat_hash_set<std::string> published;
+  {
+    std::shared_lock<std::shared_mutex> lock(published_mu_);
+    published.reserve(published_[kItems].size());
+    for (const auto& [key, value] : published_[kItems]) {
+      published.insert(key);
+      add(key, value);
+    }
+  }
   RETURN_IF_ERROR(kv_->Scan("items", "", [&](std::string_view key, std::string_view value) {
-    if (!published.contains(std::string(key))) add(key, value);
+    if (!published.contains(absl::string_view(key.data(), key.size()))) add(key, value);
     return true;
   }));
-  for (const auto& [key, value] : published) add(key, value);
   auto better = [](const Popular& a, const Popular& b) {
     return a.popularity != b.popularity ? a.popularity > b.popularity : a.item_id < b.item_id;
   };

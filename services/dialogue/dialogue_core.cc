@@ -439,7 +439,6 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
   // again, the wishes are widened as when nothing fits, and the films shown are left out of the
   // wider list. A turn that narrows the wishes ("only from the 80s") keeps them as said.
   const bool added_wish = !change.added_must.empty() || !change.added_must_not.empty() || change.years_changed;
-  const std::string wished = DescribeConstraints(c, state.constraints());
   bool exhausted = false;
   absl::flat_hash_set<int64_t> shown(state.shown_item_ids().begin(), state.shown_item_ids().end());
   auto only_shown = [&](const v1::RetrieveResponse& r) {
@@ -461,6 +460,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     if (!relax_one()) break;
   }
   if (!relaxed.empty()) {
+    const std::string wished = exhausted ? DescribeConstraints(c, state.constraints()) : "";  // as they were
     // The relaxed wishes leave the session too, so later turns do not fail on them again.
     auto* constraints = mutable_session->mutable_state()->mutable_constraints();
     *constraints->mutable_must_entities() = filters.must_entities();
