@@ -623,9 +623,8 @@ void EventStore::PrepareGroup(Prepared* prep) {
     for (const auto& [k, v] : id_puts) batch.Put("event_ids", k, v);
     if (!journal.empty()) batch.Put("journal", JournalKey(++journal_seq_), journal);
     events_since_checkpoint_ += static_cast<int64_t>(event_puts.size());
-    std::vector<std::string> users(dirty_users.begin(), dirty_users.end());
-    std::sort(users.begin(), users.end());
-    for (const std::string& user : users) {
+    // The derived records go to memory, not into the batch: no key order needed (the checkpoint sorts).
+    for (const std::string& user : dirty_users) {
       internal::UserSummary& full = summaries[user];
       const StatsFingerprint& loaded = stats_as_loaded[user];
       if (!(Fingerprint(full) == loaded)) {
@@ -657,11 +656,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
       gram.Swap(counters.mutable_gram());
       rhs.Swap(counters.mutable_rhs());
     }
-    std::vector<int64_t> item_ids;
-    item_ids.reserve(items.size());
-    for (const auto& [item, unused] : items) item_ids.push_back(item);
-    std::sort(item_ids.begin(), item_ids.end());
-    for (int64_t item : item_ids) prep->derived.emplace_back(kItems, keys::I64Key(item), items[item].SerializeAsString());
+    for (const auto& [item, stats] : items) prep->derived.emplace_back(kItems, keys::I64Key(item), stats.SerializeAsString());
     // In key order: the memtable inserts then reuse their search path (bulk imports
     // touch hundreds of thousands of pairs per batch).
     std::vector<std::pair<std::pair<int64_t, int64_t>, int64_t>> pairs(co_deltas.begin(), co_deltas.end());
