@@ -38,6 +38,30 @@ std::string EventIdKey(const std::string& user, const std::string& event_id) {
   return keys::StringKey(user) + event_id;
 }
 
+// An event's stored value leaves out what its key holds (user, time, event id): fewer bytes to
+// log, flush and compact. (Stores written before hold them in the value too; the key's win.)
+std::string EventValue(const v1::Event& e) {
+  v1::Event rest;
+  rest.set_item_id(e.item_id());
+  rest.set_type(e.type());
+  rest.set_rating(e.rating());
+  rest.set_session_id(e.session_id());
+  rest.set_source(e.source());
+  return rest.SerializeAsString();
+}
+
+// The event stored under `key` with `value`; false if either does not parse.
+bool ParseEvent(std::string_view key, std::string_view value, v1::Event* e) {
+  if (!e->ParseFromArray(value.data(), static_cast<int>(value.size()))) return false;
+  int64_t timestamp_ms;
+  if (!keys::ReadString(&key, e->mutable_user_id()) || !keys::ReadI64(&key, &timestamp_ms) ||
+      !keys::ReadString(&key, e->mutable_event_id()) || !key.empty()) {
+    return false;
+  }
+  e->set_timestamp_ms(timestamp_ms);
+  return true;
+}
+
 void UpdateSummary(const v1::Event& e, internal::UserSummary* s) {
   s->set_event_count(s->event_count() + 1);
   (*s->mutable_counts_by_type())[v1::EventType_Name(e.type())] += 1;
@@ -96,30 +120,7 @@ std::string EncodeCount(int64_t n) { return std::string(reinterpret_cast<const c
 // The fold-in statistics are big (dim² floats) and change only with events that
 // carry a signal, so they are stored apart from the small per-user counters
 // (CF "user_stats", a UserSummary holding only model_version, gram and rhs) and
-// rewritten only when they change.
-// Tells whether the fold-in statistics changed without serialising them (they are
-// dim² floats): every accumulated event adds (c-1)·y_i² >= 0 to the gram's
-// diagonal and c·p·y to rhs, so an update changes the trace or rhs; a rebuild or a
-// reset changes the version or both.
-struct StatsFingerprint {
-  std::string version;
-  double trace = 0;
-  int size = 0;
-  std::vector<float> rhs;
-  bool operator==(const StatsFingerprint& o) const {
-    return version == o.version && trace == o.trace && size == o.size && rhs == o.rhs;
-  }
-};
-
-StatsFingerprint Fingerprint(const internal::UserSummary& s) {
-  StatsFingerprint f;
-  f.version = s.model_version();
-  f.size = s.gram_size();
-  f.rhs.assign(s.rhs().begin(), s.rhs().end());
-  const int d = static_cast<int>(f.rhs.size());
-  for (int i = 0; i < d && i * d + i < s.gram_size(); ++i) f.trace += s.gram(i * d + i);
-  return f;
-}
+// rewritten only when they change (the stats updater says when it changed them).
 
 // A journal record: the keys of a group's new events, in the order the group applied them,
 // each as a 4-byte little-endian length and the key's bytes. Its key is the group's number,
@@ -238,7 +239,9 @@ void PushRecent(google::protobuf::RepeatedField<int64_t>* list, int64_t item_id,
 
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOptions& o) {
   ASSIGN_OR_RETURN(auto kv, KvStore::Open({.path = o.path, .column_families = Cfs(), .read_only = o.read_only,
-                                           .sync = o.sync, .counter_column_families = {"cooc"}}));
+                                           .sync = o.sync,
+                                           .counter_column_families = {"cooc"},
+                                           .probed_column_families = {"event_ids"}}));
   std::unique_ptr<EventStore> store(new EventStore(std::move(kv), o));
   RETURN_IF_ERROR(store->ReplayJournal());
   return store;
@@ -331,9 +334,8 @@ absl::Status EventStore::ReplayJournal() {
   std::vector<v1::Event> events;
   events.reserve(keys.size());
   for (const std::string& key : keys) {
-    v1::Event e;
-    ASSIGN_OR_RETURN(bool found, kv_->GetProto("events", key, &e));
-    if (found) events.push_back(std::move(e));  // else erased since (DeleteUser)
+    ASSIGN_OR_RETURN(std::optional<v1::Event> e, GetEvent(key, nullptr));
+    if (e) events.push_back(std::move(*e));  // else erased since (DeleteUser)
   }
   Pending replay;
   replay.events = events;
@@ -483,7 +485,8 @@ void EventStore::PrepareGroup(Prepared* prep) {
   KvStore::Batch& batch = prep->batch;  // bound: straight into RocksDB's batch (hundreds of events per group)
   std::vector<Pending*>& group = prep->group;
   absl::flat_hash_map<std::string, internal::UserSummary> summaries;
-  absl::flat_hash_map<std::string, StatsFingerprint> stats_as_loaded;
+  absl::flat_hash_map<std::string, std::string> version_as_loaded;
+  absl::flat_hash_set<std::string> stats_changed;  // by the stats updater or a refresher
   absl::flat_hash_map<int64_t, internal::ItemStats> items;
   absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> co_deltas;  // (item, neighbour) -> added count
   absl::flat_hash_set<std::string> new_ids;
@@ -492,7 +495,8 @@ void EventStore::PrepareGroup(Prepared* prep) {
   absl::flat_hash_map<std::string, std::vector<internal::PendingSignal>> user_new_signals;  // in order
   // Written in key order per column family: a memtable insert then starts its search
   // from where the previous one ended, instead of from the top of the skip list.
-  std::vector<std::pair<std::string, std::string>> event_puts, id_puts;
+  std::vector<std::pair<std::string, std::string>> event_puts;
+  std::vector<std::string> id_keys_new;  // their values are empty: only whether a key is there counts
   absl::Status status;
   auto summary_of = [&](const std::string& user) -> absl::StatusOr<internal::UserSummary*> {
     auto it = summaries.find(user);
@@ -508,7 +512,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
       } else {
         ASSIGN_OR_RETURN(loaded, GetSummary(user));
       }
-      stats_as_loaded[user] = Fingerprint(loaded);
+      version_as_loaded[user] = loaded.model_version();
       it = summaries.emplace(user, std::move(loaded)).first;
     }
     return &it->second;
@@ -530,6 +534,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
     if (*changed) {
       dirty_users.insert(*p->refresh_user);
       rebuilt_users.insert(*p->refresh_user);
+      stats_changed.insert(*p->refresh_user);
     }
     p->refreshed = **s;
   }
@@ -587,7 +592,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
       }
       UpdateSummary(e, s);
       dirty_users.insert(e.user_id());
-      if (stats_updater_) stats_updater_(e, s);
+      if (stats_updater_ && stats_updater_(e, s)) stats_changed.insert(e.user_id());
       auto iit = items.find(e.item_id());
       if (iit == items.end() && item_cache_.contains(e.item_id())) {
         iit = items.emplace(e.item_id(), item_cache_[e.item_id()]).first;
@@ -606,34 +611,33 @@ void EventStore::PrepareGroup(Prepared* prep) {
       if (replay) continue;
       std::string key = EventKey(e);
       AppendJournalKey(&journal, key);
-      event_puts.emplace_back(key, e.SerializeAsString());
-      id_puts.emplace_back(std::move(id_key), std::move(key));
+      event_puts.emplace_back(std::move(key), EventValue(e));
+      id_keys_new.push_back(std::move(id_key));
     }
     p->result = r;
     if (!status.ok()) break;
   }
   if (status.ok()) {
     std::sort(event_puts.begin(), event_puts.end());
-    std::sort(id_puts.begin(), id_puts.end());
+    std::sort(id_keys_new.begin(), id_keys_new.end());
     if (prep->checkpoint) {
       events_since_checkpoint_ = 0;
       status = AddCheckpointLocked(&batch);
     }
     for (const auto& [k, v] : event_puts) batch.Put("events", k, v);
-    for (const auto& [k, v] : id_puts) batch.Put("event_ids", k, v);
+    for (const std::string& k : id_keys_new) batch.Put("event_ids", k, "");
     if (!journal.empty()) batch.Put("journal", JournalKey(++journal_seq_), journal);
     events_since_checkpoint_ += static_cast<int64_t>(event_puts.size());
     // The derived records go to memory, not into the batch: no key order needed (the checkpoint sorts).
     for (const std::string& user : dirty_users) {
       internal::UserSummary& full = summaries[user];
-      const StatsFingerprint& loaded = stats_as_loaded[user];
-      if (!(Fingerprint(full) == loaded)) {
+      if (stats_changed.contains(user)) {
         // The statistics changed. Rewriting the snapshot (dim² floats) on every commit made
         // it most of the bytes written; instead the new events are listed as pending (reads
         // replay them) until kMaxStatsPending of them, a rebuild or a new version.
         const std::vector<internal::PendingSignal>& added = user_new_signals[user];
         const bool snapshot = !stats_updater_ || rebuilt_users.contains(user) ||
-                              full.model_version() != loaded.version ||
+                              full.model_version() != version_as_loaded[user] ||
                               PendingCount(full) + added.size() > kMaxStatsPending;
         if (snapshot) {
           prep->derived.emplace_back(kUserStats, keys::StringKey(user), StatsPart(full).SerializeAsString());
@@ -719,13 +723,12 @@ absl::StatusOr<internal::UserSummary> EventStore::GetSummary(const std::string& 
           "a stats_updater to complete them (open it as the feedback service does)"));
     }
     for (const std::string& key : s.stats_pending()) {
-      v1::Event e;
-      ASSIGN_OR_RETURN(bool has_event, kv_->GetProto("events", key, &e, view.get()));
-      if (!has_event) {
+      ASSIGN_OR_RETURN(std::optional<v1::Event> e, GetEvent(key, view.get()));
+      if (!e) {
         return absl::DataLossError(absl::StrCat("event ", absl::CHexEscape(key), " of user '", user_id,
                                                 "' is pending in the statistics but not stored"));
       }
-      stats_updater_(e, &s);
+      stats_updater_(*e, &s);
     }
     // Recorded after those (a store of the older format gains signals only after its keys).
     for (const internal::PendingSignal& p : s.stats_pending_signals()) stats_updater_(EventOf(p), &s);
@@ -830,6 +833,19 @@ absl::StatusOr<internal::ItemStats> EventStore::GetItemStatsLocked(int64_t item_
   return s;
 }
 
+absl::StatusOr<std::optional<v1::Event>> EventStore::GetEvent(const std::string& key,
+                                                              const KvStore::Snapshot* view) const {
+  absl::StatusOr<std::string> value = kv_->Get("events", key, view);
+  if (absl::IsNotFound(value.status())) return std::nullopt;
+  if (!value.ok()) return value.status();
+  v1::Event e;
+  if (!ParseEvent(key, *value, &e)) {
+    return absl::DataLossError(absl::StrCat("event record ", absl::CHexEscape(key), " of ", kv_->path(),
+                                            " does not parse"));
+  }
+  return e;
+}
+
 absl::Status EventStore::ScanUser(const std::string& user_id, int64_t since_ms, int64_t until_ms,
                                   const std::string& resume_key, const EventFn& fn) const {
   std::string prefix = keys::StringKey(user_id);
@@ -839,8 +855,9 @@ absl::Status EventStore::ScanUser(const std::string& user_id, int64_t since_ms, 
   absl::Status parse;
   RETURN_IF_ERROR(kv_->Scan("events", prefix, [&](std::string_view key, std::string_view value) {
     v1::Event e;
-    if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      parse = absl::DataLossError("corrupt event record");
+    if (!ParseEvent(key, value, &e)) {
+      parse = absl::DataLossError(absl::StrCat("event record ", absl::CHexEscape(absl::string_view(key.data(), key.size())), " of ", kv_->path(),
+                                               " does not parse"));
       return false;
     }
     if (until_ms != 0 && e.timestamp_ms() >= until_ms) return false;
@@ -852,7 +869,7 @@ absl::Status EventStore::ScanUser(const std::string& user_id, int64_t since_ms, 
 absl::Status EventStore::ScanAll(const EventFn& fn) const {
   return kv_->Scan("events", "", [&](std::string_view key, std::string_view value) {
     v1::Event e;
-    if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    if (!ParseEvent(key, value, &e)) return true;
     return fn(std::string(key), e);
   });
 }

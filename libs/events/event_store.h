@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <tuple>
@@ -46,11 +47,12 @@ struct EventStoreOptions {
   std::string path;
   bool read_only = false;
   bool sync = true;  // false: acknowledged events may be lost on a machine crash
-  // Adds an event's model-dependent statistics (the fold-in sums) to its user's summary.
+  // Adds an event's model-dependent statistics (the fold-in sums) to its user's summary, and
+  // returns whether it changed them (model_version, gram or rhs).
   // Applied by Append to every new event, and by reads to the events whose statistics are
   // not in the stored snapshot yet (UserSummary.stats_pending_signals): it may look only at
   // the event's item_id, type and rating, the fields kept for those. May be empty.
-  std::function<void(const v1::Event&, internal::UserSummary*)> stats_updater;
+  std::function<bool(const v1::Event&, internal::UserSummary*)> stats_updater;
   // Events between checkpoints (see above); bounds the memory of the published records and the
   // replay after an unclean stop.
   int64_t checkpoint_events = 20'000;
@@ -62,7 +64,7 @@ struct AppendResult {
 };
 
 // See EventStoreOptions::stats_updater.
-using SummaryUpdater = std::function<void(const v1::Event&, internal::UserSummary*)>;
+using SummaryUpdater = std::function<bool(const v1::Event&, internal::UserSummary*)>;
 
 // Called by RefreshSummary with the user's current summary while no Append can run;
 // may read the user's history (ScanUser) and change the summary. Returns true if it
@@ -194,6 +196,8 @@ class EventStore {
   absl::StatusOr<bool> ReadDerivedLocked(int kind, const std::string& key, google::protobuf::MessageLite* out,
                                          const storage::KvStore::Snapshot* view) const;
   absl::StatusOr<internal::ItemStats> GetItemStatsLocked(int64_t item_id) const;
+  // The event stored under `key` (as of `view`, if given); nullopt if there is none.
+  absl::StatusOr<std::optional<v1::Event>> GetEvent(const std::string& key, const storage::KvStore::Snapshot* view) const;
   // Wakes the one waiting caller that can move things on, if any: the first caller of the
   // oldest prepared group to write it, or the oldest queued caller to prepare the next group.
   // Each caller waits on its own condition variable, so a state change wakes one thread, and a

@@ -62,6 +62,52 @@ TEST_F(EventStoreTest, RetriedEventIsStoredOnce) {
   EXPECT_EQ(store_->GetItemStats(10)->positives(), 1);
 }
 
+// An event's stored value leaves out the user, time and event id (its key holds them), and an
+// event id record is the key alone; reads give the whole event back. Events an older version
+// stored whole read the same.
+TEST_F(EventStoreTest, EventsAreStoredWithoutWhatTheirKeyHolds) {
+  v1::Event e = Ev("event-id-1", "user-name", 42, v1::EVENT_TYPE_RATING, 1234);
+  e.set_rating(4);
+  e.set_session_id("s1");
+  e.set_source("web");
+  ASSERT_TRUE(store_->Append({e}).ok());
+  store_.reset();
+  {
+    auto kv = OpenRaw();
+    int n = 0;
+    ASSERT_TRUE(kv->Scan("events", "", [&](std::string_view, std::string_view value) {
+      ++n;
+      EXPECT_EQ(value.find("user-name"), std::string_view::npos);
+      EXPECT_EQ(value.find("event-id-1"), std::string_view::npos);
+      return true;
+    }).ok());
+    EXPECT_EQ(n, 1);
+    ASSERT_TRUE(kv->Scan("event_ids", "", [&](std::string_view, std::string_view value) {
+      EXPECT_TRUE(value.empty());
+      return true;
+    }).ok());
+    // As an older version wrote it: the whole event as the value.
+    v1::Event old = Ev("old-id", "user-name", 7, v1::EVENT_TYPE_LIKE, 999);
+    std::string key = storage::keys::StringKey("user-name");
+    storage::keys::AppendI64(&key, 999);
+    storage::keys::AppendString(&key, "old-id");
+    ASSERT_TRUE(kv->Put("events", key, old.SerializeAsString()).ok());
+  }
+  store_ = *EventStore::Open({.path = dir_});
+  std::vector<v1::Event> read;
+  ASSERT_TRUE(store_->ScanUser("user-name", 0, 0, "", [&](const std::string&, const v1::Event& got) {
+    read.push_back(got);
+    return true;
+  }).ok());
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].event_id(), "old-id");
+  EXPECT_EQ(read[0].timestamp_ms(), 999);
+  EXPECT_EQ(read[0].item_id(), 7);
+  EXPECT_EQ(read[1].SerializeAsString(), e.SerializeAsString());  // every field back, user and id included
+  // The retry is still recognised as one.
+  EXPECT_EQ(store_->Append({e})->duplicates, 1);
+}
+
 TEST_F(EventStoreTest, ScanUserIsTimeOrderedAndFiltered) {
   ASSERT_TRUE(store_->Append({Ev("b", "u", 2, v1::EVENT_TYPE_CLICK, 200), Ev("a", "u", 1, v1::EVENT_TYPE_CLICK, 100),
                               Ev("c", "u", 3, v1::EVENT_TYPE_CLICK, 300), Ev("x", "u2", 3, v1::EVENT_TYPE_CLICK, 150)})
@@ -237,7 +283,9 @@ TEST_F(EventStoreTest, TopPopularRanksByDecayedPopularityAndDropsStaleItems) {
 // keep it current: no append may be lost in between.
 TEST_F(EventStoreTest, RefreshSummaryNeverLosesAConcurrentAppend) {
   SummaryUpdater updater = [](const v1::Event&, internal::UserSummary* s) {
-    if (s->model_version() == "rebuilt") s->set_rhs(0, s->rhs(0) + 1);
+    if (s->model_version() != "rebuilt") return false;
+    s->set_rhs(0, s->rhs(0) + 1);
+    return true;
   };
   store_.reset();
   store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
@@ -288,6 +336,7 @@ SummaryUpdater CountingUpdater() {
     }
     s->set_rhs(0, s->rhs(0) + 1);
     s->set_rhs(1, s->rhs(1) + static_cast<float>(e.item_id()) * (e.type() == v1::EVENT_TYPE_RATING ? e.rating() : 1));
+    return true;
   };
 }
 
@@ -392,6 +441,7 @@ TEST_F(EventStoreTest, StatisticsSnapshotKeepsTheGramsLowerTriangleExactly) {
       s->set_rhs(i, s->rhs(i) + 1);
       for (int j = 0; j <= i; ++j) s->set_gram(i * d + j, s->gram(i * d + j) + 0.1f * (i + 1) + j + e.item_id() / 7.f);
     }
+    return true;
   };
   store_.reset();
   store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});

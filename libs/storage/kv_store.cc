@@ -140,6 +140,11 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const KvStoreOptions& opt
     for (const auto& counter : options.counter_column_families) {
       if (counter == cf) cf_options.merge_operator = std::make_shared<CounterAddOperator>();
     }
+    if (std::find(options.probed_column_families.begin(), options.probed_column_families.end(), cf) !=
+        options.probed_column_families.end()) {
+      cf_options.memtable_whole_key_filtering = true;
+      cf_options.memtable_prefix_bloom_size_ratio = 0.05;  // of the write buffer (3.2 MB at 64 MB)
+    }
     descriptors.emplace_back(cf, cf_options);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -38,6 +38,9 @@ struct KvStoreOptions {
   // Column families whose values are 8-byte int64 counters that Batch::AddToCounter
   // increments without a read (a RocksDB merge operator).
   std::vector<std::string> counter_column_families;
+  // Column families probed mostly for keys they do not hold (duplicate checks): their memtables
+  // get a Bloom filter of whole keys, so such a probe skips the memtable's skip-list search.
+  std::vector<std::string> probed_column_families;
 };
 
 class KvStore {
