@@ -6,7 +6,7 @@ PACKAGES=(cmake ninja-build g++ pkg-config ccache curl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libprotoc-dev grpc-proto
   libabsl-dev libeigen3-dev librocksdb-dev libgtest-dev libgmock-dev prometheus-cpp-dev
   libbenchmark-dev libopenblas-dev nlohmann-json3-dev libhnswlib-dev libfaiss-dev
-  libcurl4-openssl-dev libcivetweb-dev)
+  libcurl4-openssl-dev libcivetweb-dev libgoogle-perftools-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

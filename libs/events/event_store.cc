@@ -22,8 +22,8 @@ constexpr double kPopularityHalfLifeMs = EventStore::kPopularityHalfLifeMs;
 constexpr int kLikedCap = 50, kRejectedCap = 200, kSeenCap = 2000;
 
 const std::vector<std::string>& Cfs() {
-  static const std::vector<std::string> kCfs = {"events", "event_ids", "users", "user_stats", "items", "cooc",
-                                                "journal"};
+  static const std::vector<std::string> kCfs = {"events", "event_ids", "users",      "user_stats",
+                                                "items",  "cooc",      "cooc_items", "journal"};
   return kCfs;
 }
 
@@ -36,6 +36,30 @@ std::string EventKey(const v1::Event& e) {
 
 std::string EventIdKey(const std::string& user, const std::string& event_id) {
   return keys::StringKey(user) + event_id;
+}
+
+// An event's stored value leaves out what its key holds (user, time, event id): fewer bytes to
+// log, flush and compact. (Stores written before hold them in the value too; the key's win.)
+std::string EventValue(const v1::Event& e) {
+  v1::Event rest;
+  rest.set_item_id(e.item_id());
+  rest.set_type(e.type());
+  rest.set_rating(e.rating());
+  rest.set_session_id(e.session_id());
+  rest.set_source(e.source());
+  return rest.SerializeAsString();
+}
+
+// The event stored under `key` with `value`; false if either does not parse.
+bool ParseEvent(std::string_view key, std::string_view value, v1::Event* e) {
+  if (!e->ParseFromArray(value.data(), static_cast<int>(value.size()))) return false;
+  int64_t timestamp_ms;
+  if (!keys::ReadString(&key, e->mutable_user_id()) || !keys::ReadI64(&key, &timestamp_ms) ||
+      !keys::ReadString(&key, e->mutable_event_id()) || !key.empty()) {
+    return false;
+  }
+  e->set_timestamp_ms(timestamp_ms);
+  return true;
 }
 
 void UpdateSummary(const v1::Event& e, internal::UserSummary* s) {
@@ -76,61 +100,59 @@ void RemoveFromItemStats(const v1::Event& e, internal::ItemStats* s) {
   s->set_decayed_popularity(s->positives() == 0 ? 0.0 : std::max(0.0, s->decayed_popularity() - contribution));
 }
 
-// Co-occurrence counts are one record per ordered pair (CF "cooc", key
-// I64Key(item) + I64(neighbour), value a little-endian int64), so an event only
-// writes the few pairs it changes.
-std::string CoKey(int64_t item, int64_t neighbour) {
-  std::string k = keys::I64Key(item);
-  keys::AppendI64(&k, neighbour);
-  return k;
-}
+// Co-occurrence counts are one record per item (CF "cooc_items", key I64Key(item), value a count
+// map of its neighbours, KvStore::EncodeCountMap), added to by merges at checkpoints: an item gets
+// one merge per checkpoint instead of one record per pair and group. Stores written before hold
+// one record per ordered pair (CF "cooc", key I64Key(item) + I64(neighbour), an int64 counter);
+// reads add both.
+using CountMap = std::vector<std::pair<int64_t, int64_t>>;
 
-int64_t DecodeCount(std::string_view bytes) {
-  int64_t n = 0;
-  if (bytes.size() == 8) std::memcpy(&n, bytes.data(), 8);
-  return n;
+// Adds the pair deltas to `batch` as one count-map merge per item, in key order.
+void AddCoOccurrences(const absl::flat_hash_map<int64_t, absl::flat_hash_map<int64_t, int64_t>>& by_item,
+                      KvStore::Batch* batch) {
+  std::vector<int64_t> items;
+  items.reserve(by_item.size());
+  for (const auto& [item, neighbours] : by_item) items.push_back(item);
+  std::sort(items.begin(), items.end());  // I64Key sorts like the value
+  CountMap deltas;
+  for (int64_t item : items) {
+    deltas.clear();
+    for (const auto& [neighbour, delta] : by_item.at(item)) {
+      if (delta != 0) deltas.emplace_back(neighbour, delta);
+    }
+    if (deltas.empty()) continue;
+    std::sort(deltas.begin(), deltas.end());
+    batch->AddToCountMap("cooc_items", keys::I64Key(item), deltas);
+  }
 }
-
-std::string EncodeCount(int64_t n) { return std::string(reinterpret_cast<const char*>(&n), 8); }
 
 // The fold-in statistics are big (dim² floats) and change only with events that
 // carry a signal, so they are stored apart from the small per-user counters
 // (CF "user_stats", a UserSummary holding only model_version, gram and rhs) and
-// rewritten only when they change.
-// Tells whether the fold-in statistics changed without serialising them (they are
-// dim² floats): every accumulated event adds (c-1)·y_i² >= 0 to the gram's
-// diagonal and c·p·y to rhs, so an update changes the trace or rhs; a rebuild or a
-// reset changes the version or both.
-struct StatsFingerprint {
-  std::string version;
-  double trace = 0;
-  int size = 0;
-  std::vector<float> rhs;
-  bool operator==(const StatsFingerprint& o) const {
-    return version == o.version && trace == o.trace && size == o.size && rhs == o.rhs;
-  }
-};
-
-StatsFingerprint Fingerprint(const internal::UserSummary& s) {
-  StatsFingerprint f;
-  f.version = s.model_version();
-  f.size = s.gram_size();
-  f.rhs.assign(s.rhs().begin(), s.rhs().end());
-  const int d = static_cast<int>(f.rhs.size());
-  for (int i = 0; i < d && i * d + i < s.gram_size(); ++i) f.trace += s.gram(i * d + i);
-  return f;
-}
+// rewritten only when they change (the stats updater says when it changed them).
 
 // A journal record: the keys of a group's new events, in the order the group applied them,
 // each as a 4-byte little-endian length and the key's bytes. Its key is the group's number,
-// big-endian, so the records read back in group order.
+// big-endian, so the records read back in group order. Records start with kJournalCoocMarker
+// (not a length any key has): their co-occurrence counts are not in the store before a checkpoint
+// either, so the replay rebuilds them too; older records lack it (their counts were written with
+// the events).
+constexpr uint32_t kJournalCoocMarker = 0xffffffff;
+
+void StartJournalRecord(std::string* record) {
+  record->append(reinterpret_cast<const char*>(&kJournalCoocMarker), sizeof(kJournalCoocMarker));
+}
+
 void AppendJournalKey(std::string* record, std::string_view event_key) {
   const uint32_t n = static_cast<uint32_t>(event_key.size());
   record->append(reinterpret_cast<const char*>(&n), sizeof(n));
   record->append(event_key);
 }
 
-bool ParseJournalRecord(std::string_view record, std::vector<std::string>* keys) {
+bool ParseJournalRecord(std::string_view record, std::vector<std::string>* keys, bool* replay_cooc) {
+  *replay_cooc = record.size() >= sizeof(kJournalCoocMarker) &&
+                 std::memcmp(record.data(), &kJournalCoocMarker, sizeof(kJournalCoocMarker)) == 0;
+  if (*replay_cooc) record.remove_prefix(sizeof(kJournalCoocMarker));
   while (!record.empty()) {
     uint32_t n;
     if (record.size() < sizeof(n)) return false;
@@ -238,7 +260,10 @@ void PushRecent(google::protobuf::RepeatedField<int64_t>* list, int64_t item_id,
 
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOptions& o) {
   ASSIGN_OR_RETURN(auto kv, KvStore::Open({.path = o.path, .column_families = Cfs(), .read_only = o.read_only,
-                                           .sync = o.sync, .counter_column_families = {"cooc"}}));
+                                           .sync = o.sync,
+                                           .counter_column_families = {"cooc"},
+                                           .count_map_column_families = {"cooc_items"},
+                                           .probed_column_families = {"event_ids"}}));
   std::unique_ptr<EventStore> store(new EventStore(std::move(kv), o));
   RETURN_IF_ERROR(store->ReplayJournal());
   return store;
@@ -280,9 +305,11 @@ absl::Status EventStore::WriteCheckpointHoldingLeader() {
   KvStore::Batch batch(kv_.get());
   RETURN_IF_ERROR(AddCheckpointLocked(&batch));
   if (batch.count() == 0) return absl::OkStatus();
-  RETURN_IF_ERROR(kv_->Write(batch));
+  // Exclusively: no reader may add the published co-occurrence deltas to a store that holds them.
   std::unique_lock<std::shared_mutex> w(published_mu_);
+  RETURN_IF_ERROR(kv_->Write(batch));
   for (auto& records : published_) records.clear();
+  published_cooc_.clear();
   events_since_checkpoint_ = 0;
   return absl::OkStatus();
 }
@@ -298,6 +325,7 @@ absl::Status EventStore::AddCheckpointLocked(KvStore::Batch* batch) {
       std::sort(records.begin(), records.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
       for (const auto* record : records) batch->Put(DerivedCf(kind), record->first, record->second);
     }
+    AddCoOccurrences(published_cooc_, batch);
   }
   // Every journal record in the store belongs to a written group, whose records are now in the batch.
   return kv_->Scan("journal", "", [&](std::string_view key, std::string_view) {
@@ -306,20 +334,27 @@ absl::Status EventStore::AddCheckpointLocked(KvStore::Batch* batch) {
   });
 }
 
-void EventStore::Publish(Prepared* written) {
-  std::unique_lock<std::shared_mutex> w(published_mu_);
+void EventStore::PublishLocked(Prepared* written) {
   if (written->checkpoint) {
     for (auto& records : published_) records.clear();
+    published_cooc_.clear();
   }
   for (auto& [kind, key, value] : written->derived) published_[kind][std::move(key)] = std::move(value);
+  for (const auto& [pair, delta] : written->cooc) published_cooc_[pair.first][pair.second] += delta;
 }
 
 absl::Status EventStore::ReplayJournal() {
   if (!kv_->HasColumnFamily("journal")) return absl::OkStatus();  // read-only, older store
+  // The keys in group order, in runs by whether their co-occurrences are to be rebuilt too.
   std::vector<std::string> keys;
+  std::vector<std::pair<size_t, bool>> runs;  // (first key, replay_cooc)
   absl::Status parse;
   RETURN_IF_ERROR(kv_->Scan("journal", "", [&](std::string_view key, std::string_view value) {
-    if (!ParseJournalRecord(value, &keys)) {
+    const size_t first = keys.size();
+    bool replay_cooc;
+    if (ParseJournalRecord(value, &keys, &replay_cooc)) {
+      if (runs.empty() || runs.back().second != replay_cooc) runs.emplace_back(first, replay_cooc);
+    } else {
       parse = absl::DataLossError(absl::StrCat("journal record ", absl::CHexEscape(std::string(key)), " of ", kv_->path(),
                                                " does not parse"));
       return false;
@@ -328,21 +363,26 @@ absl::Status EventStore::ReplayJournal() {
   }));
   RETURN_IF_ERROR(parse);
   if (keys.empty()) return WriteCheckpointHoldingLeader();  // empty records only (or none)
-  std::vector<v1::Event> events;
-  events.reserve(keys.size());
-  for (const std::string& key : keys) {
-    v1::Event e;
-    ASSIGN_OR_RETURN(bool found, kv_->GetProto("events", key, &e));
-    if (found) events.push_back(std::move(e));  // else erased since (DeleteUser)
-  }
-  Pending replay;
-  replay.events = events;
-  replay.replay = true;
+  std::vector<std::vector<v1::Event>> events(runs.size());
+  std::deque<Pending> replays(runs.size());  // Pending is not movable
   Prepared prep(kv_.get(), 0);
-  prep.group.push_back(&replay);
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const size_t end = r + 1 < runs.size() ? runs[r + 1].first : keys.size();
+    for (size_t k = runs[r].first; k < end; ++k) {
+      ASSIGN_OR_RETURN(std::optional<v1::Event> e, GetEvent(keys[k], nullptr));
+      if (e) events[r].push_back(std::move(*e));  // else erased since (DeleteUser)
+    }
+    replays[r].events = events[r];
+    replays[r].replay = true;
+    replays[r].replay_cooc = runs[r].second;
+    prep.group.push_back(&replays[r]);
+  }
   PrepareGroup(&prep);
   RETURN_IF_ERROR(prep.status);
-  Publish(&prep);
+  {
+    std::unique_lock<std::shared_mutex> w(published_mu_);
+    PublishLocked(&prep);
+  }
   return WriteCheckpointHoldingLeader();  // no-op when read-only: the records stay published
 }
 
@@ -434,8 +474,17 @@ void EventStore::WriteOneLocked(std::unique_lock<std::mutex>& lock) {
   if (status.ok() && stale) {
     status = absl::AbortedError("an earlier group of events failed to be written; nothing of this one was; retry");
   }
-  if (status.ok() && w->batch.count() > 0) status = kv_->Write(w->batch);
-  if (status.ok()) Publish(w.get());  // before the callers are acknowledged
+  {
+    // A checkpoint's write excludes readers, as in WriteCheckpointHoldingLeader; other groups add
+    // only what is published after their write, so readers go on meanwhile.
+    std::unique_lock<std::shared_mutex> checkpoint_lock(published_mu_, std::defer_lock);
+    if (w->checkpoint) checkpoint_lock.lock();
+    if (status.ok() && w->batch.count() > 0) status = kv_->Write(w->batch);
+    if (status.ok()) {  // before the callers are acknowledged
+      if (!w->checkpoint) checkpoint_lock.lock();
+      PublishLocked(w.get());
+    }
+  }
   lock.lock();
   if (!status.ok() && w->status.ok() && !stale) {
     // The groups prepared after this one built on it: they are not written (epoch), and the
@@ -483,7 +532,8 @@ void EventStore::PrepareGroup(Prepared* prep) {
   KvStore::Batch& batch = prep->batch;  // bound: straight into RocksDB's batch (hundreds of events per group)
   std::vector<Pending*>& group = prep->group;
   absl::flat_hash_map<std::string, internal::UserSummary> summaries;
-  absl::flat_hash_map<std::string, StatsFingerprint> stats_as_loaded;
+  absl::flat_hash_map<std::string, std::string> version_as_loaded;
+  absl::flat_hash_set<std::string> stats_changed;  // by the stats updater or a refresher
   absl::flat_hash_map<int64_t, internal::ItemStats> items;
   absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> co_deltas;  // (item, neighbour) -> added count
   absl::flat_hash_set<std::string> new_ids;
@@ -492,7 +542,8 @@ void EventStore::PrepareGroup(Prepared* prep) {
   absl::flat_hash_map<std::string, std::vector<internal::PendingSignal>> user_new_signals;  // in order
   // Written in key order per column family: a memtable insert then starts its search
   // from where the previous one ended, instead of from the top of the skip list.
-  std::vector<std::pair<std::string, std::string>> event_puts, id_puts;
+  std::vector<std::pair<std::string, std::string>> event_puts;
+  std::vector<std::string> id_keys_new;  // their values are empty: only whether a key is there counts
   absl::Status status;
   auto summary_of = [&](const std::string& user) -> absl::StatusOr<internal::UserSummary*> {
     auto it = summaries.find(user);
@@ -508,7 +559,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
       } else {
         ASSIGN_OR_RETURN(loaded, GetSummary(user));
       }
-      stats_as_loaded[user] = Fingerprint(loaded);
+      version_as_loaded[user] = loaded.model_version();
       it = summaries.emplace(user, std::move(loaded)).first;
     }
     return &it->second;
@@ -530,6 +581,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
     if (*changed) {
       dirty_users.insert(*p->refresh_user);
       rebuilt_users.insert(*p->refresh_user);
+      stats_changed.insert(*p->refresh_user);
     }
     p->refreshed = **s;
   }
@@ -550,6 +602,8 @@ void EventStore::PrepareGroup(Prepared* prep) {
   }
   size_t next_id = 0;
   std::string journal;  // the keys of the group's new events, in the order applied
+  StartJournalRecord(&journal);
+  const size_t empty_journal = journal.size();
   for (Pending* p : group) {
     if (p->refresher || !status.ok()) continue;
     // Replayed events are stored already (with their ids and co-occurrences): only the
@@ -574,7 +628,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
         break;
       }
       internal::UserSummary* s = *summary;
-      if (!replay && IsPositiveEvent(e)) {
+      if ((!replay || p->replay_cooc) && IsPositiveEvent(e)) {
         // Co-occurrence with the user's most recent positive items (before this one).
         int n = 0;
         for (int64_t other : s->liked_item_ids()) {
@@ -587,7 +641,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
       }
       UpdateSummary(e, s);
       dirty_users.insert(e.user_id());
-      if (stats_updater_) stats_updater_(e, s);
+      if (stats_updater_ && stats_updater_(e, s)) stats_changed.insert(e.user_id());
       auto iit = items.find(e.item_id());
       if (iit == items.end() && item_cache_.contains(e.item_id())) {
         iit = items.emplace(e.item_id(), item_cache_[e.item_id()]).first;
@@ -606,34 +660,33 @@ void EventStore::PrepareGroup(Prepared* prep) {
       if (replay) continue;
       std::string key = EventKey(e);
       AppendJournalKey(&journal, key);
-      event_puts.emplace_back(key, e.SerializeAsString());
-      id_puts.emplace_back(std::move(id_key), std::move(key));
+      event_puts.emplace_back(std::move(key), EventValue(e));
+      id_keys_new.push_back(std::move(id_key));
     }
     p->result = r;
     if (!status.ok()) break;
   }
   if (status.ok()) {
     std::sort(event_puts.begin(), event_puts.end());
-    std::sort(id_puts.begin(), id_puts.end());
+    std::sort(id_keys_new.begin(), id_keys_new.end());
     if (prep->checkpoint) {
       events_since_checkpoint_ = 0;
       status = AddCheckpointLocked(&batch);
     }
     for (const auto& [k, v] : event_puts) batch.Put("events", k, v);
-    for (const auto& [k, v] : id_puts) batch.Put("event_ids", k, v);
-    if (!journal.empty()) batch.Put("journal", JournalKey(++journal_seq_), journal);
+    for (const std::string& k : id_keys_new) batch.Put("event_ids", k, "");
+    if (journal.size() > empty_journal) batch.Put("journal", JournalKey(++journal_seq_), journal);
     events_since_checkpoint_ += static_cast<int64_t>(event_puts.size());
     // The derived records go to memory, not into the batch: no key order needed (the checkpoint sorts).
     for (const std::string& user : dirty_users) {
       internal::UserSummary& full = summaries[user];
-      const StatsFingerprint& loaded = stats_as_loaded[user];
-      if (!(Fingerprint(full) == loaded)) {
+      if (stats_changed.contains(user)) {
         // The statistics changed. Rewriting the snapshot (dim² floats) on every commit made
         // it most of the bytes written; instead the new events are listed as pending (reads
         // replay them) until kMaxStatsPending of them, a rebuild or a new version.
         const std::vector<internal::PendingSignal>& added = user_new_signals[user];
         const bool snapshot = !stats_updater_ || rebuilt_users.contains(user) ||
-                              full.model_version() != loaded.version ||
+                              full.model_version() != version_as_loaded[user] ||
                               PendingCount(full) + added.size() > kMaxStatsPending;
         if (snapshot) {
           prep->derived.emplace_back(kUserStats, keys::StringKey(user), StatsPart(full).SerializeAsString());
@@ -657,11 +710,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
       rhs.Swap(counters.mutable_rhs());
     }
     for (const auto& [item, stats] : items) prep->derived.emplace_back(kItems, keys::I64Key(item), stats.SerializeAsString());
-    // In key order: the memtable inserts then reuse their search path (bulk imports
-    // touch hundreds of thousands of pairs per batch).
-    std::vector<std::pair<std::pair<int64_t, int64_t>, int64_t>> pairs(co_deltas.begin(), co_deltas.end());
-    std::sort(pairs.begin(), pairs.end());
-    for (const auto& [pair, delta] : pairs) batch.AddToCounter("cooc", CoKey(pair.first, pair.second), delta);
+    prep->cooc = std::move(co_deltas);  // published like the records above, checkpointed per item
   }
   if (!status.ok()) {
     prep->status = status;  // nothing is written; every caller of the group gets this
@@ -719,13 +768,12 @@ absl::StatusOr<internal::UserSummary> EventStore::GetSummary(const std::string& 
           "a stats_updater to complete them (open it as the feedback service does)"));
     }
     for (const std::string& key : s.stats_pending()) {
-      v1::Event e;
-      ASSIGN_OR_RETURN(bool has_event, kv_->GetProto("events", key, &e, view.get()));
-      if (!has_event) {
+      ASSIGN_OR_RETURN(std::optional<v1::Event> e, GetEvent(key, view.get()));
+      if (!e) {
         return absl::DataLossError(absl::StrCat("event ", absl::CHexEscape(key), " of user '", user_id,
                                                 "' is pending in the statistics but not stored"));
       }
-      stats_updater_(e, &s);
+      stats_updater_(*e, &s);
     }
     // Recorded after those (a store of the older format gains signals only after its keys).
     for (const internal::PendingSignal& p : s.stats_pending_signals()) stats_updater_(EventOf(p), &s);
@@ -740,15 +788,40 @@ double EventStore::PopularityAt(const internal::ItemStats& stats, int64_t now_ms
 }
 
 absl::StatusOr<std::vector<CoOccurrence>> EventStore::GetCoOccurrences(int64_t item_id, int limit) const {
-  std::vector<CoOccurrence> v;
+  // The store's count map, the older per-pair records and what is published since the last
+  // checkpoint, read under the shared lock: a checkpoint moves the published part into the store
+  // only with the lock held exclusively, so no delta is counted twice or missed.
+  absl::flat_hash_map<int64_t, int64_t> sum;
   const std::string prefix = keys::I64Key(item_id);
+  std::shared_lock<std::shared_mutex> published(published_mu_);
+  if (kv_->HasColumnFamily("cooc_items")) {  // else a store read-only from before it
+    absl::StatusOr<std::string> bytes = kv_->Get("cooc_items", prefix);
+    if (bytes.ok()) {
+      CountMap counts;
+      if (!KvStore::DecodeCountMap(*bytes, &counts)) {
+        return absl::DataLossError(absl::StrCat("the co-occurrence record of item ", item_id, " in ", kv_->path(),
+                                                " is not a count map"));
+      }
+      for (const auto& [neighbour, count] : counts) sum[neighbour] += count;
+    } else if (!absl::IsNotFound(bytes.status())) {
+      return bytes.status();
+    }
+  }
   RETURN_IF_ERROR(kv_->Scan("cooc", prefix, [&](std::string_view key, std::string_view value) {
     key.remove_prefix(prefix.size());
     int64_t neighbour;
-    const int64_t count = DecodeCount(value);
-    if (count > 0 && keys::ReadI64(&key, &neighbour)) v.push_back({neighbour, count});  // 0: all erased
+    if (keys::ReadI64(&key, &neighbour)) sum[neighbour] += KvStore::DecodeCounter(value);
     return true;
   }));
+  if (auto it = published_cooc_.find(item_id); it != published_cooc_.end()) {
+    for (const auto& [neighbour, delta] : it->second) sum[neighbour] += delta;
+  }
+  published.unlock();
+  std::vector<CoOccurrence> v;
+  v.reserve(sum.size());
+  for (const auto& [neighbour, count] : sum) {
+    if (count > 0) v.push_back({neighbour, count});  // 0: all erased
+  }
   auto by_count = [](const CoOccurrence& a, const CoOccurrence& b) {
     return a.count != b.count ? a.count > b.count : a.item_id < b.item_id;
   };
@@ -830,6 +903,19 @@ absl::StatusOr<internal::ItemStats> EventStore::GetItemStatsLocked(int64_t item_
   return s;
 }
 
+absl::StatusOr<std::optional<v1::Event>> EventStore::GetEvent(const std::string& key,
+                                                              const KvStore::Snapshot* view) const {
+  absl::StatusOr<std::string> value = kv_->Get("events", key, view);
+  if (absl::IsNotFound(value.status())) return std::nullopt;
+  if (!value.ok()) return value.status();
+  v1::Event e;
+  if (!ParseEvent(key, *value, &e)) {
+    return absl::DataLossError(absl::StrCat("event record ", absl::CHexEscape(key), " of ", kv_->path(),
+                                            " does not parse"));
+  }
+  return e;
+}
+
 absl::Status EventStore::ScanUser(const std::string& user_id, int64_t since_ms, int64_t until_ms,
                                   const std::string& resume_key, const EventFn& fn) const {
   std::string prefix = keys::StringKey(user_id);
@@ -839,8 +925,9 @@ absl::Status EventStore::ScanUser(const std::string& user_id, int64_t since_ms, 
   absl::Status parse;
   RETURN_IF_ERROR(kv_->Scan("events", prefix, [&](std::string_view key, std::string_view value) {
     v1::Event e;
-    if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      parse = absl::DataLossError("corrupt event record");
+    if (!ParseEvent(key, value, &e)) {
+      parse = absl::DataLossError(absl::StrCat("event record ", absl::CHexEscape(absl::string_view(key.data(), key.size())), " of ", kv_->path(),
+                                               " does not parse"));
       return false;
     }
     if (until_ms != 0 && e.timestamp_ms() >= until_ms) return false;
@@ -852,7 +939,7 @@ absl::Status EventStore::ScanUser(const std::string& user_id, int64_t since_ms, 
 absl::Status EventStore::ScanAll(const EventFn& fn) const {
   return kv_->Scan("events", "", [&](std::string_view key, std::string_view value) {
     v1::Event e;
-    if (!e.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    if (!ParseEvent(key, value, &e)) return true;
     return fn(std::string(key), e);
   });
 }
@@ -881,7 +968,7 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   // history in time order as Append saw it (liked list, co-occurrence window) and
   // subtract what each event added.
   absl::flat_hash_map<int64_t, internal::ItemStats> items;
-  absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> co_deltas;
+  absl::flat_hash_map<int64_t, absl::flat_hash_map<int64_t, int64_t>> co_deltas;  // item -> neighbour -> delta
   internal::UserSummary replay;
   absl::Status s = ScanUser(user_id, 0, 0, "", [&](const std::string& key, const v1::Event& e) {
     batch.Delete("events", key);
@@ -893,8 +980,8 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
         if (window == kCoWindow) break;
         if (other == e.item_id()) continue;
         ++window;
-        co_deltas[{e.item_id(), other}] -= 1;
-        co_deltas[{other, e.item_id()}] -= 1;
+        co_deltas[e.item_id()][other] -= 1;
+        co_deltas[other][e.item_id()] -= 1;
       }
     }
     UpdateSummary(e, &replay);
@@ -915,9 +1002,7 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   batch.Delete("users", keys::StringKey(user_id));
   batch.Delete("user_stats", keys::StringKey(user_id));
   for (const auto& [item, stats] : items) batch.PutProto("items", keys::I64Key(item), stats);
-  std::vector<std::pair<std::pair<int64_t, int64_t>, int64_t>> pairs(co_deltas.begin(), co_deltas.end());
-  std::sort(pairs.begin(), pairs.end());
-  for (const auto& [pair, delta] : pairs) batch.AddToCounter("cooc", CoKey(pair.first, pair.second), delta);
+  AddCoOccurrences(co_deltas, &batch);  // counted in the per-pair records of an older store, they still cancel out
   summary_cache_.erase(user_id);  // we hold the leader role
   if (s.ok()) s = kv_->Write(batch);
   if (s.ok()) {

@@ -2,13 +2,14 @@
 // and client event id), per-user summaries and per-item counters, and item-to-item
 // co-occurrence counts.
 //
-// A group's batch holds its events, their ids, a journal record (the group's event keys) and
-// its co-occurrence counts. The summaries, statistics snapshots and item counters the group
-// changed are kept in memory ("published" once the group is written, and read from there)
-// and written all together at a checkpoint, every checkpoint_events events and when the store
-// closes: most users and items then get one record per checkpoint instead of one per group.
-// The checkpoint deletes the journal records of the groups it covers; Open replays the rest
-// (an unclean stop), so derived state never disagrees with the history.
+// A group's batch holds its events, their ids and a journal record (the group's event keys).
+// The summaries, statistics snapshots, item counters and co-occurrence counts the group changed
+// are kept in memory ("published" once the group is written, and read from there) and written
+// all together at a checkpoint, every checkpoint_events events and when the store closes: most
+// users and items then get one record per checkpoint instead of one per group, and an item's
+// co-occurrences one count-map merge. The checkpoint deletes the journal records of the groups
+// it covers; Open replays the rest (an unclean stop), so derived state never disagrees with the
+// history.
 //
 // Appends from concurrent callers are group-committed: one caller becomes the
 // leader, writes everyone's events in one batch with one WAL sync, and wakes the
@@ -16,7 +17,7 @@
 //
 // Besides the per-user summaries, every new positive event updates item-to-item
 // co-occurrence counts (with the user's most recent positive items) and the item's
-// time-decayed popularity, in the same batch. Summary refreshes (rebuilding model
+// time-decayed popularity. Summary refreshes (rebuilding model
 // statistics after a new model version) go through the same serialized path, so a
 // concurrent Append can never be lost by a read-modify-write race.
 #pragma once
@@ -27,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <tuple>
@@ -46,11 +48,12 @@ struct EventStoreOptions {
   std::string path;
   bool read_only = false;
   bool sync = true;  // false: acknowledged events may be lost on a machine crash
-  // Adds an event's model-dependent statistics (the fold-in sums) to its user's summary.
+  // Adds an event's model-dependent statistics (the fold-in sums) to its user's summary, and
+  // returns whether it changed them (model_version, gram or rhs).
   // Applied by Append to every new event, and by reads to the events whose statistics are
   // not in the stored snapshot yet (UserSummary.stats_pending_signals): it may look only at
   // the event's item_id, type and rating, the fields kept for those. May be empty.
-  std::function<void(const v1::Event&, internal::UserSummary*)> stats_updater;
+  std::function<bool(const v1::Event&, internal::UserSummary*)> stats_updater;
   // Events between checkpoints (see above); bounds the memory of the published records and the
   // replay after an unclean stop.
   int64_t checkpoint_events = 20'000;
@@ -62,7 +65,7 @@ struct AppendResult {
 };
 
 // See EventStoreOptions::stats_updater.
-using SummaryUpdater = std::function<void(const v1::Event&, internal::UserSummary*)>;
+using SummaryUpdater = std::function<bool(const v1::Event&, internal::UserSummary*)>;
 
 // Called by RefreshSummary with the user's current summary while no Append can run;
 // may read the user's history (ScanUser) and change the summary. Returns true if it
@@ -143,6 +146,7 @@ class EventStore {
     absl::StatusOr<AppendResult> result = AppendResult{};
     absl::StatusOr<internal::UserSummary> refreshed = internal::UserSummary{};
     bool replay = false;  // events of the journal: derived state only (see ReplayJournal)
+    bool replay_cooc = false;  // and their co-occurrences too (journals written since those are checkpointed)
     bool done = false;  // guarded by mu_
     std::condition_variable cv;  // its caller waits here (see WakeNextLocked)
   };
@@ -156,6 +160,8 @@ class EventStore {
     // The summaries, statistics snapshots and item counters the group changed, published once
     // it is written: (kind, key, serialized record).
     std::vector<std::tuple<int, std::string, std::string>> derived;
+    // The co-occurrence counts it added ((item, neighbour) -> delta), published and checkpointed the same way.
+    absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> cooc;
     bool checkpoint = false;  // the batch also holds every published record (see Checkpoint)
     Prepared(const storage::KvStore* kv, size_t reserve_bytes) : batch(kv, reserve_bytes) {}
   };
@@ -184,8 +190,8 @@ class EventStore {
   // flight); then nothing is published any more. A no-op when read-only.
   absl::Status WriteCheckpointHoldingLeader();
   // After a group's write: a checkpoint's records are in the store now, the group's own
-  // derived records become visible to readers.
-  void Publish(Prepared* written);
+  // derived records become visible to readers. The caller holds published_mu_ exclusively.
+  void PublishLocked(Prepared* written);
   // Open: the events of the journal (groups written after the last checkpoint) rebuild the
   // derived records, which are then checkpointed (published only, when read-only).
   absl::Status ReplayJournal();
@@ -194,6 +200,8 @@ class EventStore {
   absl::StatusOr<bool> ReadDerivedLocked(int kind, const std::string& key, google::protobuf::MessageLite* out,
                                          const storage::KvStore::Snapshot* view) const;
   absl::StatusOr<internal::ItemStats> GetItemStatsLocked(int64_t item_id) const;
+  // The event stored under `key` (as of `view`, if given); nullopt if there is none.
+  absl::StatusOr<std::optional<v1::Event>> GetEvent(const std::string& key, const storage::KvStore::Snapshot* view) const;
   // Wakes the one waiting caller that can move things on, if any: the first caller of the
   // oldest prepared group to write it, or the oldest queued caller to prepare the next group.
   // Each caller waits on its own condition variable, so a state change wakes one thread, and a
@@ -208,6 +216,10 @@ class EventStore {
   const int64_t checkpoint_events_;
   mutable std::shared_mutex published_mu_;
   absl::flat_hash_map<std::string, std::string> published_[kDerivedKinds];  // guarded by published_mu_
+  // Co-occurrence counts added since the last checkpoint: item -> neighbour -> delta. Unlike the
+  // records above these are deltas, so a reader must never see them both here and in the store:
+  // a checkpoint's write and their removal happen under published_mu_ held exclusively.
+  absl::flat_hash_map<int64_t, absl::flat_hash_map<int64_t, int64_t>> published_cooc_;  // guarded by published_mu_
   // Leader only: events recorded since the last checkpoint, and the next journal record's number.
   int64_t events_since_checkpoint_ = 0;
   uint64_t journal_seq_ = 0;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -40,8 +41,10 @@ class EventStoreTest : public ::testing::Test {
   // The store's RocksDB directly (with store_ closed), to write records as an older version did.
   std::unique_ptr<storage::KvStore> OpenRaw() {
     return *storage::KvStore::Open({.path = dir_.string(),
-                                    .column_families = {"events", "event_ids", "users", "user_stats", "items", "cooc", "journal"},
-                                    .counter_column_families = {"cooc"}});
+                                    .column_families = {"events", "event_ids", "users", "user_stats", "items", "cooc",
+                                                        "cooc_items", "journal"},
+                                    .counter_column_families = {"cooc"},
+                                    .count_map_column_families = {"cooc_items"}});
   }
   std::filesystem::path dir_;
   std::unique_ptr<EventStore> store_;
@@ -60,6 +63,52 @@ TEST_F(EventStoreTest, RetriedEventIsStoredOnce) {
   EXPECT_EQ(s.event_count(), 1);
   EXPECT_EQ(s.liked_item_ids(0), 10);
   EXPECT_EQ(store_->GetItemStats(10)->positives(), 1);
+}
+
+// An event's stored value leaves out the user, time and event id (its key holds them), and an
+// event id record is the key alone; reads give the whole event back. Events an older version
+// stored whole read the same.
+TEST_F(EventStoreTest, EventsAreStoredWithoutWhatTheirKeyHolds) {
+  v1::Event e = Ev("event-id-1", "user-name", 42, v1::EVENT_TYPE_RATING, 1234);
+  e.set_rating(4);
+  e.set_session_id("s1");
+  e.set_source("web");
+  ASSERT_TRUE(store_->Append({e}).ok());
+  store_.reset();
+  {
+    auto kv = OpenRaw();
+    int n = 0;
+    ASSERT_TRUE(kv->Scan("events", "", [&](std::string_view, std::string_view value) {
+      ++n;
+      EXPECT_EQ(value.find("user-name"), std::string_view::npos);
+      EXPECT_EQ(value.find("event-id-1"), std::string_view::npos);
+      return true;
+    }).ok());
+    EXPECT_EQ(n, 1);
+    ASSERT_TRUE(kv->Scan("event_ids", "", [&](std::string_view, std::string_view value) {
+      EXPECT_TRUE(value.empty());
+      return true;
+    }).ok());
+    // As an older version wrote it: the whole event as the value.
+    v1::Event old = Ev("old-id", "user-name", 7, v1::EVENT_TYPE_LIKE, 999);
+    std::string key = storage::keys::StringKey("user-name");
+    storage::keys::AppendI64(&key, 999);
+    storage::keys::AppendString(&key, "old-id");
+    ASSERT_TRUE(kv->Put("events", key, old.SerializeAsString()).ok());
+  }
+  store_ = *EventStore::Open({.path = dir_});
+  std::vector<v1::Event> read;
+  ASSERT_TRUE(store_->ScanUser("user-name", 0, 0, "", [&](const std::string&, const v1::Event& got) {
+    read.push_back(got);
+    return true;
+  }).ok());
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].event_id(), "old-id");
+  EXPECT_EQ(read[0].timestamp_ms(), 999);
+  EXPECT_EQ(read[0].item_id(), 7);
+  EXPECT_EQ(read[1].SerializeAsString(), e.SerializeAsString());  // every field back, user and id included
+  // The retry is still recognised as one.
+  EXPECT_EQ(store_->Append({e})->duplicates, 1);
 }
 
 TEST_F(EventStoreTest, ScanUserIsTimeOrderedAndFiltered) {
@@ -237,7 +286,9 @@ TEST_F(EventStoreTest, TopPopularRanksByDecayedPopularityAndDropsStaleItems) {
 // keep it current: no append may be lost in between.
 TEST_F(EventStoreTest, RefreshSummaryNeverLosesAConcurrentAppend) {
   SummaryUpdater updater = [](const v1::Event&, internal::UserSummary* s) {
-    if (s->model_version() == "rebuilt") s->set_rhs(0, s->rhs(0) + 1);
+    if (s->model_version() != "rebuilt") return false;
+    s->set_rhs(0, s->rhs(0) + 1);
+    return true;
   };
   store_.reset();
   store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
@@ -288,6 +339,7 @@ SummaryUpdater CountingUpdater() {
     }
     s->set_rhs(0, s->rhs(0) + 1);
     s->set_rhs(1, s->rhs(1) + static_cast<float>(e.item_id()) * (e.type() == v1::EVENT_TYPE_RATING ? e.rating() : 1));
+    return true;
   };
 }
 
@@ -392,6 +444,7 @@ TEST_F(EventStoreTest, StatisticsSnapshotKeepsTheGramsLowerTriangleExactly) {
       s->set_rhs(i, s->rhs(i) + 1);
       for (int j = 0; j <= i; ++j) s->set_gram(i * d + j, s->gram(i * d + j) + 0.1f * (i + 1) + j + e.item_id() / 7.f);
     }
+    return true;
   };
   store_.reset();
   store_ = *EventStore::Open({.path = dir_.string(), .stats_updater = updater});
@@ -446,12 +499,78 @@ std::string Derived(EventStore& store, const std::vector<std::string>& users, co
   for (int64_t i : items) {
     auto s = store.GetItemStats(i);
     out += std::to_string(i) + ": " + (s.ok() ? s->ShortDebugString() : s.status().ToString()) + "\n";
+    auto co = store.GetCoOccurrences(i, -1);
+    out += "  with";
+    if (!co.ok()) out += " " + co.status().ToString();
+    for (const CoOccurrence& c : co.ok() ? *co : std::vector<CoOccurrence>{}) {
+      out += " " + std::to_string(c.item_id) + "x" + std::to_string(c.count);
+    }
+    out += "\n";
   }
   return out;
 }
 
-// Summaries, statistics and item counters reach the store only at checkpoints; in between,
-// the journal lists the groups' events. A copy of the directory taken while the store is open
+// Co-occurrence counts are one count map per item now; a store written before holds one counter
+// per ordered pair, and journal records without the marker whose pairs are stored already. Reads
+// add both, the replay does not count those pairs again, and DeleteUser takes the user's share
+// out of either.
+TEST_F(EventStoreTest, CoOccurrencesOfAnOlderStoreStillCountAndAreErased) {
+  ASSERT_TRUE(store_->Append({Ev("e1", "u", 1, v1::EVENT_TYPE_LIKE, 100)}).ok());
+  ASSERT_TRUE(store_->Append({Ev("e2", "u", 2, v1::EVENT_TYPE_LIKE, 200)}).ok());
+  store_.reset();
+  auto pair_key = [](int64_t item, int64_t neighbour) {
+    std::string k = storage::keys::I64Key(item);
+    storage::keys::AppendI64(&k, neighbour);
+    return k;
+  };
+  {
+    auto kv = OpenRaw();
+    storage::KvStore::Batch batch;
+    batch.AddToCounter("cooc", pair_key(1, 3), 2);  // someone else's, from before
+    batch.AddToCounter("cooc", pair_key(3, 1), 2);
+    // As an older version committed u's third like: the event, its id, its pairs and a journal
+    // record without the marker.
+    const v1::Event e3 = Ev("e3", "u", 3, v1::EVENT_TYPE_LIKE, 300);
+    std::string key = storage::keys::StringKey("u");
+    storage::keys::AppendI64(&key, 300);
+    storage::keys::AppendString(&key, "e3");
+    batch.Put("events", key, e3.SerializeAsString());
+    batch.Put("event_ids", storage::keys::StringKey("u") + "e3", key);
+    for (int64_t other : {1, 2}) {
+      batch.AddToCounter("cooc", pair_key(3, other), 1);
+      batch.AddToCounter("cooc", pair_key(other, 3), 1);
+    }
+    const uint32_t n = static_cast<uint32_t>(key.size());
+    std::string journal(reinterpret_cast<const char*>(&n), sizeof(n));
+    journal += key;
+    batch.Put("journal", std::string(7, '\0') + "\x09", journal);
+    ASSERT_TRUE(kv->Write(batch).ok());
+  }
+  store_ = *EventStore::Open({.path = dir_});
+  EXPECT_EQ(store_->GetSummary("u")->event_count(), 3) << "the journal was replayed";
+  auto counts = [&](int64_t item) {
+    std::map<int64_t, int64_t> out;
+    const auto co = store_->GetCoOccurrences(item, -1);
+    EXPECT_TRUE(co.ok()) << co.status();
+    for (const CoOccurrence& c : co.ok() ? *co : std::vector<CoOccurrence>{}) out[c.item_id] = c.count;
+    return out;
+  };
+  EXPECT_EQ(counts(1), (std::map<int64_t, int64_t>{{2, 1}, {3, 3}}));
+  EXPECT_EQ(counts(3), (std::map<int64_t, int64_t>{{1, 3}, {2, 1}}));
+  ASSERT_TRUE(store_->Append({Ev("e4", "u", 4, v1::EVENT_TYPE_LIKE, 400)}).ok());  // published, not checkpointed
+  EXPECT_EQ(counts(4), (std::map<int64_t, int64_t>{{1, 1}, {2, 1}, {3, 1}}));
+  EXPECT_EQ(counts(1), (std::map<int64_t, int64_t>{{2, 1}, {3, 3}, {4, 1}}));
+  EXPECT_EQ(*store_->DeleteUser("u"), 4);
+  EXPECT_EQ(counts(1), (std::map<int64_t, int64_t>{{3, 2}}));
+  EXPECT_EQ(counts(3), (std::map<int64_t, int64_t>{{1, 2}}));
+  EXPECT_TRUE(counts(4).empty());
+  store_.reset();
+  store_ = *EventStore::Open({.path = dir_});
+  EXPECT_EQ(counts(1), (std::map<int64_t, int64_t>{{3, 2}}));
+}
+
+// Summaries, statistics, item counters and co-occurrence counts reach the store only at
+// checkpoints; in between, the journal lists the groups' events. A copy of the directory taken while the store is open
 // is what a crash leaves behind: opened again, it must read exactly as the store did, whether
 // or not a checkpoint came in between, and its journal is empty afterwards.
 TEST_F(EventStoreTest, AnUncleanStopLosesNoDerivedStateTheJournalReplaysIt) {

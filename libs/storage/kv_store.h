@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 namespace google::protobuf {
 class MessageLite;
@@ -38,6 +39,12 @@ struct KvStoreOptions {
   // Column families whose values are 8-byte int64 counters that Batch::AddToCounter
   // increments without a read (a RocksDB merge operator).
   std::vector<std::string> counter_column_families;
+  // Column families whose values are count maps (int64 id -> int64 count, see EncodeCountMap) that
+  // Batch::AddToCountMap adds to without a read: one record per key instead of one per id.
+  std::vector<std::string> count_map_column_families;
+  // Column families probed mostly for keys they do not hold (duplicate checks): their memtables
+  // get a Bloom filter of whole keys, so such a probe skips the memtable's skip-list search.
+  std::vector<std::string> probed_column_families;
 };
 
 class KvStore {
@@ -62,6 +69,9 @@ class KvStore {
     void Delete(std::string_view cf, std::string_view key);
     // Adds `delta` to the counter at key (missing counts as 0); `cf` must be a counter column family.
     void AddToCounter(std::string_view cf, std::string_view key, int64_t delta);
+    // Adds each (id, delta) to the count map at key (ids sorted, each once); `cf` must be a count-map
+    // column family. Ids whose count comes to 0 leave the map.
+    void AddToCountMap(std::string_view cf, std::string_view key, absl::Span<const std::pair<int64_t, int64_t>> deltas);
     size_t count() const;
 
    private:
@@ -124,6 +134,10 @@ class KvStore {
   // Counter values written by AddToCounter (8 bytes, native order).
   static int64_t DecodeCounter(std::string_view bytes);
   static std::string EncodeCounter(int64_t n);
+  // Count maps (AddToCountMap): (id, count) pairs sorted by id, each as two 8-byte native-order
+  // int64s. Decode returns false, leaving `out` empty, if `bytes` is not such a map.
+  static std::string EncodeCountMap(absl::Span<const std::pair<int64_t, int64_t>> counts);
+  static bool DecodeCountMap(std::string_view bytes, std::vector<std::pair<int64_t, int64_t>>* out);
 
   // Flushes memtables to SST files (used on graceful shutdown).
   absl::Status Flush();

@@ -112,6 +112,40 @@ TEST_F(KvStoreTest, ABatchBoundToTheStoreWritesTheSameAsAnUnboundOne) {
   EXPECT_EQ(KvStore::DecodeCounter(*store->Get("n", "c")), 10);
 }
 
+// Count maps add id by id across batches, flushes and reopening (the merge runs in reads and in
+// compactions); an id whose count comes to 0 leaves the map.
+TEST_F(KvStoreTest, CountMapsAddIdByIdWithoutReads) {
+  using Counts = std::vector<std::pair<int64_t, int64_t>>;
+  auto read = [](KvStore* store, const std::string& key) {
+    Counts out;
+    auto bytes = store->Get("m", key);
+    EXPECT_TRUE(bytes.ok());
+    if (bytes.ok()) EXPECT_TRUE(KvStore::DecodeCountMap(*bytes, &out));
+    return out;
+  };
+  {
+    auto store = *KvStore::Open({.path = dir_, .column_families = {"m"}, .count_map_column_families = {"m"}});
+    for (bool bound : {false, true}) {
+      KvStore::Batch batch = bound ? KvStore::Batch(store.get()) : KvStore::Batch();
+      batch.AddToCountMap("m", "item", Counts{{-5, 1}, {3, 2}, {7, 1}});
+      batch.AddToCountMap("m", "other", Counts{{1, 4}});
+      ASSERT_TRUE(store->Write(batch).ok());
+    }
+    EXPECT_EQ(read(store.get(), "item"), (Counts{{-5, 2}, {3, 4}, {7, 2}}));
+    ASSERT_TRUE(store->Flush().ok());
+    KvStore::Batch batch;
+    batch.AddToCountMap("m", "item", Counts{{-5, -2}, {4, 1}, {7, -1}});
+    ASSERT_TRUE(store->Write(batch).ok());
+  }
+  auto store = *KvStore::Open({.path = dir_, .column_families = {"m"}, .count_map_column_families = {"m"}});
+  EXPECT_EQ(read(store.get(), "item"), (Counts{{3, 4}, {4, 1}, {7, 1}}));
+  EXPECT_EQ(read(store.get(), "other"), (Counts{{1, 8}}));
+  Counts bad;
+  EXPECT_FALSE(KvStore::DecodeCountMap("not a map", &bad));
+  EXPECT_FALSE(KvStore::DecodeCountMap(KvStore::EncodeCountMap(Counts{{2, 1}, {1, 1}}), &bad));  // unsorted
+  EXPECT_TRUE(bad.empty());
+}
+
 TEST_F(KvStoreTest, ABoundBatchWithAnUnknownColumnFamilyOrForAnotherStoreWritesNothing) {
   auto store = *KvStore::Open({.path = dir_ / "one", .column_families = {"a"}});
   auto other = *KvStore::Open({.path = dir_ / "two", .column_families = {"a"}});

@@ -42,20 +42,27 @@ absl::Status FeedbackCore::ValidateEvent(v1::Event* e, int i) const {
 events::SummaryUpdater FeedbackCore::StatsUpdater(const model::ModelWatcher* models) {
   return [models](const v1::Event& e, internal::UserSummary* s) {
     model::ModelPtr m = models->Current();
+    bool changed = false;
     if (s->model_version() != m->version) {
       if (s->event_count() > 1) {
         // Statistics of another version (or none yet, after an import): mark them
         // stale; GetUserState rebuilds them once from the history.
+        changed = !s->model_version().empty() || s->gram_size() > 0 || s->rhs_size() > 0;
         s->clear_model_version();
         s->clear_gram();
         s->clear_rhs();
-        return;
+        return changed;
       }
       model::ResetStatistics(*m, s);  // a new user: start from an empty history
+      changed = true;
     }
     int32_t row = m->RowOf(e.item_id());
     auto signal = model::SignalOf(e.type(), e.rating());
-    if (row >= 0 && signal) model::Accumulate(*m, row, *signal, s);
+    if (row >= 0 && signal) {
+      model::Accumulate(*m, row, *signal, s);
+      changed = true;
+    }
+    return changed;
   };
 }
 
