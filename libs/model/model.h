@@ -66,9 +66,11 @@ struct Model {
   const float* entity(const std::string& id) const;
   int32_t RowOf(int64_t item_id) const;
   // Adds the item-item term of the KG context's titles and the entity-item term of the need's
-  // other entities (positive weights only) to `term` (row -> value).
+  // other entities (positive weights only) to `term` (row -> value). With `entity_term`, the
+  // entity-item part is also added there on its own (ScoreBreakdown.entity_item).
   template <typename Entities>
-  void AccumulateTerms(const Entities& kg_context, const Entities& need, absl::flat_hash_map<int32_t, float>* term) const;
+  void AccumulateTerms(const Entities& kg_context, const Entities& need, absl::flat_hash_map<int32_t, float>* term,
+                       absl::flat_hash_map<int32_t, float>* entity_term = nullptr) const;
   // Dimension of h: kg_dim with KG embeddings, dim without.
   int h_dim() const { return kg_dim > 0 ? kg_dim : dim; }
   // Trained KG embedding of an entity ("item:50", "person:..."), or nullptr.
@@ -93,7 +95,8 @@ absl::Status ReweightTerms(const TermWeights& weights, Model* model);
 
 template <typename Entities>
 void Model::AccumulateTerms(const Entities& kg_context, const Entities& need,
-                            absl::flat_hash_map<int32_t, float>* term) const {
+                            absl::flat_hash_map<int32_t, float>* term,
+                            absl::flat_hash_map<int32_t, float>* entity_term) const {
   for (const auto& e : kg_context) {
     const int64_t id = e.weight() > 0 ? catalog::ItemIdFromEntity(e.entity_id()) : -1;
     if (id >= 0) item_item.Accumulate(RowOf(id), e.weight(), term);
@@ -102,7 +105,9 @@ void Model::AccumulateTerms(const Entities& kg_context, const Entities& need,
   for (const auto& e : need) {
     if (e.weight() <= 0) continue;
     auto it = entity_item_row.find(e.entity_id());
-    if (it != entity_item_row.end()) entity_item.Accumulate(it->second, e.weight(), term);
+    if (it == entity_item_row.end()) continue;
+    entity_item.Accumulate(it->second, e.weight(), term);
+    if (entity_term != nullptr) entity_item.Accumulate(it->second, e.weight(), entity_term);
   }
 }
 

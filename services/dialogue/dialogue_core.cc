@@ -292,12 +292,13 @@ std::vector<DialogueCore::Ranked> DialogueCore::PopularFallback(const v1::Filter
 
 absl::Status DialogueCore::ScoreCandidates(const v1::RetrieveResponse& candidates, Deadline deadline,
                                            v1::ScoreRequest* sreq, std::vector<Ranked>* ranked,
-                                           absl::flat_hash_set<int64_t>* from_kg) const {
+                                           absl::flat_hash_map<int64_t, uint32_t>* sources) const {
   sreq->clear_candidate_ids();
   for (const auto& cand : candidates.candidates()) {
     sreq->add_candidate_ids(cand.item_id());
+    uint32_t& mask = (*sources)[cand.item_id()];
     for (const auto& src : cand.sources()) {
-      if (src.source() == v1::CANDIDATE_SOURCE_KG) from_kg->insert(cand.item_id());
+      if (src.source() >= 0 && src.source() < 32) mask |= 1u << src.source();
     }
   }
   ranked->clear();
@@ -338,8 +339,55 @@ std::vector<DialogueCore::Ranked> DialogueCore::MergeRankings(std::vector<Ranked
   return first;
 }
 
+RerankList DialogueCore::RerankInputs(const v1::Session& session, const std::vector<Ranked>& ranked,
+                                      const absl::flat_hash_map<int64_t, uint32_t>& sources, int depth) const {
+  const catalog::Catalog& c = *o_.catalog;
+  const v1::SessionState& state = session.state();
+  RerankList list;
+  absl::flat_hash_set<std::string> genres, people;
+  auto note = [&](const std::string& id) {
+    if (id.rfind("genre:", 0) == 0) genres.insert(id);
+    if (id.rfind("person:", 0) == 0) people.insert(id);
+  };
+  for (const auto& id : state.constraints().must_entities()) note(id);
+  for (const auto& p : state.preferences()) {
+    if (p.weight() > 0) note(p.entity_id());
+  }
+  list.turn = {.titles = state.discussed_item_ids_size(), .genres = static_cast<int>(genres.size()),
+               .people = static_cast<int>(people.size()), .turn = session.turns()};
+  const auto& wished = state.constraints().must_entities();
+  absl::flat_hash_set<int64_t> discussed(state.discussed_item_ids().begin(), state.discussed_item_ids().end());
+  const int n = std::min(depth, static_cast<int>(ranked.size()));
+  for (int i = 0; i < n; ++i) {
+    const Ranked& r = ranked[i];
+    RerankCandidate cand;
+    cand.item_id = c.item(r.row).id();
+    cand.position = i;
+    cand.score = r.score;
+    cand.breakdown = r.breakdown;
+    if (auto it = sources.find(cand.item_id); it != sources.end()) cand.sources = it->second;
+    if (!wished.empty()) {
+      int has = 0;
+      for (const auto& e : wished) has += c.HasEntity(r.row, e) ? 1 : 0;
+      cand.wished_share = static_cast<float>(has) / static_cast<float>(wished.size());
+    }
+    cand.discussed = discussed.contains(cand.item_id);
+    list.candidates.push_back(std::move(cand));
+  }
+  return list;
+}
+
+absl::StatusOr<RerankList> DialogueCore::RerankCandidates(const std::string& session_id, int depth, Deadline deadline) {
+  if (depth < 1 || depth > 1000) return absl::InvalidArgumentError("depth must be 1..1000");
+  ASSIGN_OR_RETURN(v1::Session session, o_.sessions->Get(session_id));
+  v1::ConverseResponse resp;
+  RerankList list;
+  Recommend(&session, StateChange(), depth, deadline, &resp, 0, &list);
+  return list;
+}
+
 void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& change, int k, Deadline deadline,
-                             v1::ConverseResponse* resp, int lead_with_discussed) {
+                             v1::ConverseResponse* resp, int lead_with_discussed, RerankList* capture) {
   const catalog::Catalog& c = *o_.catalog;
   const v1::Session& session = *mutable_session;
   const v1::SessionState& state = session.state();
@@ -482,10 +530,12 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     sreq.set_user_model_version(user.model_version());
     *sreq.mutable_need() = need;
     *sreq.mutable_kg_context() = kg;
-    // A few more than k, so that a KG neighbour can take the last slot (below).
-    sreq.set_k(std::min(k + 20, 1000));
-    absl::flat_hash_set<int64_t> from_kg;
-    absl::Status scored = ScoreCandidates(*candidates, deadline, &sreq, &ranked, &from_kg);
+    // A few more than k, so that a KG neighbour can take the last slot (below), and at least what the
+    // re-ranker reorders.
+    const int rerank_depth = capture != nullptr ? k : o_.reranker != nullptr ? o_.reranker->depth() : 0;
+    sreq.set_k(std::min(std::max(k, rerank_depth) + 20, 1000));
+    absl::flat_hash_map<int64_t, uint32_t> sources;
+    absl::Status scored = ScoreCandidates(*candidates, deadline, &sreq, &ranked, &sources);
     // 4a. The genres and people filter only the first hard_genre_people_top places: below
     // them the ranking of the candidates without that filter follows.
     const int top = o_.hard_genre_people_top;
@@ -495,7 +545,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
       rreq.mutable_filters()->clear_must_entities();
       std::vector<Ranked> soft;
       auto more = o_.retrieval->Retrieve(rreq, deadline);
-      absl::Status soft_scored = more.ok() ? ScoreCandidates(*more, deadline, &sreq, &soft, &from_kg) : more.status();
+      absl::Status soft_scored = more.ok() ? ScoreCandidates(*more, deadline, &sreq, &soft, &sources) : more.status();
       if (soft_scored.ok()) {
         // The share of the wished genres and people a film has, for the fill's bonus.
         auto wished_share = [&](int32_t row) {
@@ -508,13 +558,28 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
         *resp->add_degradations() = Degradation("ranking below the genre filter", soft_scored);
       }
     }
+    // 4b. The learned re-ranker reorders the first places (or, when learning it, what it would read).
+    if (scored.ok() && (capture != nullptr || o_.reranker != nullptr)) {
+      RerankList list = RerankInputs(session, ranked, sources, rerank_depth);
+      if (capture != nullptr) {
+        *capture = std::move(list);
+      } else {
+        const std::vector<size_t> order = o_.reranker->Order(list.turn, list.candidates);
+        std::vector<Ranked> reordered;
+        reordered.reserve(ranked.size());
+        for (size_t i : order) reordered.push_back(std::move(ranked[i]));
+        for (size_t i = order.size(); i < ranked.size(); ++i) reordered.push_back(std::move(ranked[i]));
+        ranked = std::move(reordered);
+      }
+    }
     if (scored.ok()) {
       resp->set_path(degraded_feedback ? v1::SERVING_PATH_NO_USER_STATE : v1::SERVING_PATH_FULL);
       // When the user named something they like, keep one slot for the best item
       // linked to it in the KG: the collaborative signal alone tends to fill the
       // list with generally popular films and never show the director's other work.
       auto is_kg = [&](const Ranked& r) {
-        if (!from_kg.contains(c.item(r.row).id())) return false;
+        auto src = sources.find(c.item(r.row).id());
+        if (src == sources.end() || !((src->second >> v1::CANDIDATE_SOURCE_KG) & 1u)) return false;
         auto reasons = ReasonsFor(c, state, r.row, r.breakdown, {});
         return !reasons.empty() && reasons[0].kind() == v1::REASON_KIND_KG_PATH;
       };
@@ -537,7 +602,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     }
   }
 
-  // 4b. Titles already discussed first, when configured.
+  // 4c. Titles already discussed first, when configured.
   if (lead_with_discussed > 0 && state.discussed_item_ids_size() > 0) {
     absl::flat_hash_set<int64_t> unwanted(state.rejected_item_ids().begin(), state.rejected_item_ids().end());
     unwanted.insert(state.accepted_item_ids().begin(), state.accepted_item_ids().end());

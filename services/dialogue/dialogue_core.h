@@ -9,12 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "chatrec/v1/dialogue.pb.h"
 #include "libs/catalog/catalog.h"
 #include "libs/common/time.h"
 #include "libs/dialogue/clients.h"
+#include "libs/dialogue/reranker.h"
 #include "libs/dialogue/session_store.h"
 #include "libs/dialogue/state.h"
 #include "libs/llm/llm_backend.h"
@@ -68,6 +70,17 @@ struct DialogueCoreOptions {
   // "word:<w>" entities with this weight: the entity-item term then adds what recommenders named
   // after those words in the training dialogues (when the model has rows for them); 0: off.
   float seeker_word_weight = 0;
+  // The learned re-ranker (libs/dialogue/reranker.h; `chatrec train reranker` writes one to
+  // <store_dir>/reranker.json): it reorders the first reranker->depth() films of the engine's ranking
+  // (after the genre filter's merge, before the lead with discussed titles); null: off.
+  const Reranker* reranker = nullptr;
+};
+
+// The engine's ranking of one turn before the re-ranker, with what the re-ranker reads
+// (DialogueCore::RerankCandidates), for learning it.
+struct RerankList {
+  RerankTurn turn;
+  std::vector<RerankCandidate> candidates;
 };
 
 class DialogueCore {
@@ -98,6 +111,10 @@ class DialogueCore {
   // For offline evaluation: what a human recommender said. The titles the NLU finds in
   // it become the last shown list and are noted as discussed. Returns their ids.
   absl::StatusOr<std::vector<int64_t>> NoteSystemText(const std::string& session_id, const std::string& text);
+  // For learning the re-ranker (`chatrec train reranker`): the engine's first `depth` (1..1000)
+  // films now in this session, as the re-ranker would see them (without applying one); nothing
+  // is recorded or saved. Empty when the turn has no scored ranking (a fallback path).
+  absl::StatusOr<RerankList> RerankCandidates(const std::string& session_id, int depth, Deadline deadline);
 
  private:
   struct Ranked {
@@ -106,12 +123,16 @@ class DialogueCore {
     v1::ScoreBreakdown breakdown;
   };
   // The recommendation path with its fallbacks; fills items, path, degradations.
+  // With `capture`, the re-ranker is not applied and its inputs are stored there instead.
   void Recommend(v1::Session* session, const StateChange& change, int k, Deadline deadline,
-                 v1::ConverseResponse* resp, int lead_with_discussed);
+                 v1::ConverseResponse* resp, int lead_with_discussed, RerankList* capture = nullptr);
   // Scores the retrieved candidates with `sreq` (its candidate ids are replaced) into `ranked`,
-  // best first, and adds the candidates the KG source found to `from_kg`.
+  // best first, and ORs each candidate's retrieval sources (bit v1::CandidateSource) into `sources`.
   absl::Status ScoreCandidates(const v1::RetrieveResponse& candidates, Deadline deadline, v1::ScoreRequest* sreq,
-                               std::vector<Ranked>* ranked, absl::flat_hash_set<int64_t>* from_kg) const;
+                               std::vector<Ranked>* ranked, absl::flat_hash_map<int64_t, uint32_t>* sources) const;
+  // What the re-ranker reads about the first `depth` of `ranked` in this session state.
+  RerankList RerankInputs(const v1::Session& session, const std::vector<Ranked>& ranked,
+                          const absl::flat_hash_map<int64_t, uint32_t>& sources, int depth) const;
   // The first `top` of `first`, then `rest` without the rows already taken. With `bonus` > 0 the
   // places below `top` take the films of first's rest and of `rest` by score + bonus · `match(row)`.
   static std::vector<Ranked> MergeRankings(std::vector<Ranked> first, const std::vector<Ranked>& rest, int top,

@@ -44,6 +44,43 @@ TEST_F(DialogueCoreTest, ComedyFromThe90sIsServedOnTheFullPath) {
   EXPECT_EQ(feedback_.last_deadline, deadline_);
 }
 
+// A loaded re-ranker reorders the first depth() places as its weights say and leaves the rest; what
+// it read is what RerankCandidates reports, for learning it.
+TEST_F(DialogueCoreTest, RerankerReordersTheFirstPlacesAsItsWeightsSay) {
+  auto r = Turn("a comedy");
+  auto before = core_->Rank(r.session_id(), 10, deadline_, 0);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_GE(before->size(), 5u);
+  auto list = core_->RerankCandidates(r.session_id(), 4, deadline_);
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->candidates.size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(list->candidates[i].item_id, (*before)[i]);
+    EXPECT_EQ(list->candidates[i].position, i);
+    EXPECT_EQ(list->candidates[i].wished_share, 1.f);  // all comedies, the one wish
+  }
+  EXPECT_EQ(list->turn.genres, 1);
+  // All weight on the engine's place, positive: the later the engine placed a film, the earlier now.
+  const auto& names = Reranker::FeatureNames();
+  LinearRanker linear{std::vector<float>(names.size(), 0.f), std::vector<float>(names.size(), 1.f),
+                      std::vector<float>(names.size(), 0.f)};
+  linear.weights[std::find(names.begin(), names.end(), "log_position") - names.begin()] = 1.f;
+  const Reranker reverse_first_four(linear, 4, {}, "{}");
+  DialogueCoreOptions options = Options();
+  options.reranker = &reverse_first_four;
+  core_ = std::make_unique<DialogueCore>(options);
+  auto after = core_->Rank(r.session_id(), 10, deadline_, 0);
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_EQ(after->size(), before->size());
+  EXPECT_EQ(std::vector<int64_t>(after->begin(), after->begin() + 4),
+            std::vector<int64_t>(before->rend() - 4, before->rend()));
+  EXPECT_EQ(std::vector<int64_t>(after->begin() + 4, after->end()),
+            std::vector<int64_t>(before->begin() + 4, before->end()));
+  // Converse serves the re-ranked list too.
+  auto served = Turn("more comedies", r.session_id());
+  ASSERT_GT(served.items_size(), 0);
+}
+
 // With hard_genre_people off, "a comedy" ranks instead of filtering: the session still holds the
 // wish, but films of other genres may be ranked (the tiny world has fewer comedies than k).
 TEST_F(DialogueCoreTest, GenresOnlyRankWhenTheyAreNotHardConstraints) {

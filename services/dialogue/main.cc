@@ -1,11 +1,14 @@
 // chatrec-dialogue: the conversational front; the only service frontends call.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "libs/catalog/catalog_store.h"
+#include "libs/dialogue/reranker.h"
 #include "libs/server/server.h"
 #include "libs/storage/layout.h"
 #include "services/dialogue/dialogue_service.h"
@@ -20,6 +23,9 @@ ABSL_FLAG(bool, session_sync, false,
           "fsync the session store on every turn (a machine crash then loses no turn; a process crash never does)");
 ABSL_FLAG(int, workers, 16, "Threads that run conversational turns");
 ABSL_FLAG(int, candidates, 200, "Candidates asked from retrieval per turn");
+ABSL_FLAG(std::string, reranker, "",
+          "The learned re-ranker (`chatrec train reranker`): a file, or none; empty: <store_dir>/reranker.json when "
+          "the store has one");
 ABSL_FLAG(std::string, llm_endpoint, "",
           "Optional LLM: base URL of an OpenAI-compatible chat-completions server (llama.cpp, vLLM, Ollama), "
           "e.g. http://127.0.0.1:8080; empty: no LLM");
@@ -80,6 +86,20 @@ int main(int argc, char** argv) {
                  llm->rerank() ? "on" : "off", llm->reword() ? "on" : "off");
   }
 
+  std::optional<dialogue::Reranker> reranker;
+  std::string reranker_path = absl::GetFlag(FLAGS_reranker);
+  if (reranker_path.empty() && std::filesystem::exists(layout.root + "/reranker.json")) {
+    reranker_path = layout.root + "/reranker.json";
+  }
+  if (!reranker_path.empty() && reranker_path != "none") {
+    auto loaded = dialogue::Reranker::Load(reranker_path);
+    if (!loaded.ok()) {
+      return std::fprintf(stderr, "%s (or start with --reranker none)\n", loaded.status().ToString().c_str()), 1;
+    }
+    reranker = std::move(*loaded);
+    std::fprintf(stderr, "dialogue: re-ranker %s (first %d places)\n", reranker_path.c_str(), reranker->depth());
+  }
+
   dialogue::ClientTimeouts timeouts;
   dialogue::GrpcFeedbackClient feedback(absl::GetFlag(FLAGS_feedback), timeouts.feedback);
   dialogue::GrpcRetrievalClient retrieval(absl::GetFlag(FLAGS_retrieval), timeouts.retrieval);
@@ -91,7 +111,8 @@ int main(int argc, char** argv) {
                                .retrieval = &retrieval,
                                .scoring = &scoring,
                                .candidates = absl::GetFlag(FLAGS_candidates),
-                               .llm = llm.get()});
+                               .llm = llm.get(),
+                               .reranker = reranker ? &*reranker : nullptr});
   ThreadPool pool(absl::GetFlag(FLAGS_workers));
   dialogue::DialogueServiceImpl service(&core, &pool);
   (*server)->AddService(&service, "chatrec.v1.DialogueService");

@@ -51,8 +51,8 @@ absl::StatusOr<v1::ScoreResponse> ScoringCore::Score(const v1::ScoreRequest& req
   }
   // The item-item and entity-item terms: only the seeds' neighbours get them, so the top k of (kernel top k ∪
   // those neighbours, scored directly) is the top k of the whole sum.
-  absl::flat_hash_map<int32_t, float> term;
-  m.AccumulateTerms(req.kg_context(), req.need(), &term);
+  absl::flat_hash_map<int32_t, float> term, entity_term;
+  m.AccumulateTerms(req.kg_context(), req.need(), &term, &entity_term);
   if (!term.empty()) {
     absl::flat_hash_set<int32_t> in_top;
     for (const auto& s : top) in_top.insert(s.row);
@@ -81,6 +81,7 @@ absl::StatusOr<v1::ScoreResponse> ScoringCore::Score(const v1::ScoreRequest& req
     const float item_item = it == term.end() ? 0.f : it->second;
     *item->mutable_breakdown() = model::Breakdown(m, q, s.row, s.score - item_item);
     item->mutable_breakdown()->set_item_item(item_item);
+    if (auto e = entity_term.find(s.row); e != entity_term.end()) item->mutable_breakdown()->set_entity_item(e->second);
   }
   return resp;
 }

@@ -15,6 +15,7 @@ int BenchScoringCommand(const std::vector<std::string>& args);  // Score RPC lat
 int BenchRetrievalCommand(const std::vector<std::string>& args);  // ANN recall/speed and Retrieve latency at scale
 int EvalLinkingCommand(const std::vector<std::string>& args);  // NLU linking on ReDial mentions
 int EvalRedialCommand(const std::vector<std::string>& args);   // conversational eval on ReDial
+int TrainRerankerCommand(const std::vector<std::string>& args);  // learn the re-ranker from replayed dialogues
 int SimulateCommand(const std::vector<std::string>& args);  // simulated users with a target film
 int ChatCommand(const std::vector<std::string>& args);    // talk to the dialogue service
 int HealthCommand(const std::vector<std::string>& args);  // grpc.health.v1 check

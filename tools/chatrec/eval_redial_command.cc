@@ -13,13 +13,21 @@
 // discussed) and leading with the titles discussed (--lead_with_discussed). Floors:
 // re-mention (titles already mentioned, most recent first) and co-mention counts from the
 // training-side dialogues. Needs a store from `chatrec import --dataset redial` + `train`.
+//
+// `chatrec train reranker` replays dialogues the same way (same engine flags) and learns the
+// re-ranker (libs/dialogue/reranker.h) from the engine's top --rerank_depth films at each
+// recommender turn, the films the human recommender named being the relevant ones; it writes
+// <store_dir>/reranker.json (or --out), which `eval redial` and the dialogue service then apply.
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
@@ -33,6 +41,7 @@
 #include "libs/model/model_watcher.h"
 #include "libs/nlu/understander.h"
 #include "libs/storage/layout.h"
+#include "libs/dialogue/reranker.h"
 #include "services/dialogue/dialogue_core.h"
 #include "services/dialogue/in_process_clients.h"
 #include "services/retrieval/event_store_signals.h"
@@ -79,6 +88,30 @@ ABSL_FLAG(std::string, train_dialogues, "",
           "eval redial: comma-separated training-side dialogue files for the co-mention floor "
           "(default: --redial_dialogues, i.e. the KGSF and CFCRS validation splits)");
 
+ABSL_FLAG(std::string, reranker, "",
+          "eval redial: the learned re-ranker to apply: a file from `chatrec train reranker`, or none; empty: "
+          "<store_dir>/reranker.json when the store has one");
+ABSL_FLAG(std::string, out, "", "train reranker: where to write the re-ranker (default <store_dir>/reranker.json)");
+ABSL_FLAG(int, rerank_depth, chatrec::dialogue::Reranker::kDefaultDepth,
+          "train reranker: how many of the engine's first films the re-ranker reorders (and learns from)");
+ABSL_FLAG(int, rerank_epochs, 20, "train reranker: SGD epochs over the turns");
+ABSL_FLAG(double, rerank_learning_rate, 0.05, "train reranker: SGD step (decays as 1/sqrt(1 + epoch))");
+ABSL_FLAG(double, rerank_l2, 1e-3, "train reranker: L2 penalty on the standardised weights");
+ABSL_FLAG(bool, rerank_new_only, false,
+          "train reranker: only targets not mentioned earlier in the dialogue are relevant (default: all targets)");
+ABSL_FLAG(uint64_t, rerank_seed, 42, "train reranker: seed of the SGD's shuffles");
+ABSL_FLAG(std::string, rerank_examples_out, "",
+          "train reranker: also write the ranked lists it learns from to this file (binary), for --rerank_examples_in");
+ABSL_FLAG(std::string, rerank_examples_in, "",
+          "train reranker: comma-separated files of --rerank_examples_out to learn from as well (e.g. lists replayed on a "
+          "store trained on the other split: more cross-fitted examples)");
+ABSL_FLAG(std::string, rerank_serving_counts, "",
+          "train reranker: comma-separated dialogue files whose recommenders' counts the written re-ranker keeps for "
+          "serving (default: the counts the features were computed with, --train_dialogues / --redial_dialogues)");
+ABSL_FLAG(bool, rerank_lambda, false,
+          "train reranker: weight the pairs LambdaRank-style by their change of a DCG-like gain (PairwiseOptions::"
+          "Weighting::kRankDiscount); default: all pairs alike (RankNet)");
+
 namespace chatrec::cli {
 namespace {
 
@@ -118,9 +151,58 @@ absl::StatusOr<eval::RedialTurns> ReadTurns(const std::string& path, bool unicrs
   return eval::ParseUnicrsTurns(in, **map);
 }
 
-}  // namespace
 
-int EvalRedialCommand(const std::vector<std::string>&) {
+std::vector<std::string> SplitCommas(const std::string& f) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start <= f.size();) {
+    size_t comma = f.find(',', start);
+    if (comma == std::string::npos) comma = f.size();
+    if (comma > start) out.push_back(f.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The ranked lists a re-ranker learns from, as a small binary file: "CRRX1", then per list n, dim, n labels
+// (bytes) and n·dim floats (little-endian, as written on this machine).
+absl::Status WriteGroups(const std::string& path, const std::vector<dialogue::RerankGroup>& groups) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  out.write("CRRX1", 5);
+  for (const auto& g : groups) {
+    const int32_t n = static_cast<int32_t>(g.features.size()), dim = n ? static_cast<int32_t>(g.features[0].size()) : 0;
+    out.write(reinterpret_cast<const char*>(&n), 4).write(reinterpret_cast<const char*>(&dim), 4);
+    out.write(reinterpret_cast<const char*>(g.relevant.data()), n);
+    for (const auto& x : g.features) out.write(reinterpret_cast<const char*>(x.data()), 4 * dim);
+  }
+  return out.good() ? absl::OkStatus() : absl::UnavailableError(absl::StrCat("cannot write ", path));
+}
+
+absl::Status ReadGroups(const std::string& path, size_t dim, std::vector<dialogue::RerankGroup>* groups) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  char magic[5];
+  if (!in.read(magic, 5) || std::string(magic, 5) != "CRRX1") {
+    return absl::InvalidArgumentError(absl::StrCat(path, " is not a file of --rerank_examples_out"));
+  }
+  int32_t n, d;
+  while (in.read(reinterpret_cast<char*>(&n), 4) && in.read(reinterpret_cast<char*>(&d), 4)) {
+    if (n < 0 || n > 100000 || static_cast<size_t>(d) != dim) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": a list of ", n, " rows of ", d, " features (this build: ", dim, ")"));
+    }
+    dialogue::RerankGroup g;
+    g.relevant.resize(n);
+    g.features.assign(n, std::vector<float>(dim));
+    in.read(reinterpret_cast<char*>(g.relevant.data()), n);
+    for (auto& x : g.features) in.read(reinterpret_cast<char*>(x.data()), 4 * dim);
+    if (!in) return absl::InvalidArgumentError(absl::StrCat(path, " is truncated"));
+    groups->push_back(std::move(g));
+  }
+  return absl::OkStatus();
+}
+
+// The replay shared by `eval redial` (metrics) and `train reranker` (learning examples).
+int RedialReplay(bool train_reranker) {
   const auto started = std::chrono::steady_clock::now();
   std::string turns_path = absl::GetFlag(FLAGS_turns), dialogues_path = absl::GetFlag(FLAGS_dialogues);
   if (!turns_path.empty() && !dialogues_path.empty()) {
@@ -262,6 +344,49 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   core_options.hard_genre_people_top = hard_top;
   core_options.seeker_word_weight = static_cast<float>(word_weight);
   core_options.hard_genre_people_fill_bonus = static_cast<float>(fill_bonus);
+  // The learned re-ranker: the store's unless --reranker says otherwise; never when learning one.
+  std::optional<dialogue::Reranker> reranker;
+  std::string reranker_path = absl::GetFlag(FLAGS_reranker);
+  const std::string store_reranker = layout.root + "/reranker.json";
+  if (train_reranker || reranker_path == "none") {
+    reranker_path.clear();
+  } else if (reranker_path.empty() && std::filesystem::exists(store_reranker)) {
+    reranker_path = store_reranker;
+  }
+  if (!reranker_path.empty()) {
+    auto loaded = dialogue::Reranker::Load(reranker_path);
+    if (!loaded.ok()) return std::fprintf(stderr, "%s (or --reranker none)\n", loaded.status().ToString().c_str()), 2;
+    reranker = std::move(*loaded);
+    core_options.reranker = &*reranker;
+  }
+  const int rerank_depth = absl::GetFlag(FLAGS_rerank_depth);
+  if (train_reranker && (rerank_depth < 1 || rerank_depth > 1000)) {
+    return std::fprintf(stderr, "--rerank_depth must be 1..1000\n"), 2;
+  }
+  // What the recommenders of the training dialogues named (distinct per dialogue): a re-ranker feature.
+  absl::flat_hash_map<int64_t, int> recommended;
+  int max_recommended = 0;
+  std::vector<dialogue::RerankGroup> groups;
+  int64_t groups_without_positive = 0;
+  auto count_recommended = [&](const std::vector<std::string>& files, absl::flat_hash_map<int64_t, int>* counts,
+                               int* max_count) -> absl::Status {
+    for (const auto& f : files) {
+      auto t = ReadTurns(f, false, titles, nullptr);
+      if (!t.ok()) return t.status();
+      absl::flat_hash_set<std::pair<std::string, int64_t>> counted;
+      for (const auto& turn : t->turns) {
+        for (int64_t id : turn.targets) {
+          if (counted.insert({turn.dialog_id, id}).second) *max_count = std::max(*max_count, ++(*counts)[id]);
+        }
+      }
+    }
+    return absl::OkStatus();
+  };
+  if (train_reranker) {
+    if (auto s = count_recommended(train_files, &recommended, &max_recommended); !s.ok()) {
+      return std::fprintf(stderr, "%s\n", s.ToString().c_str()), 1;
+    }
+  }
   dialogue::DialogueCore core(core_options);
 
   // Replay: consecutive turns of one dialogue extend the same session.
@@ -305,6 +430,25 @@ int EvalRedialCommand(const std::vector<std::string>&) {
         ++engine_errors;
       }
     }
+    if (train_reranker) {
+      auto list = core.RerankCandidates(session_id, rerank_depth, deadline);
+      if (!list.ok()) return std::fprintf(stderr, "ranking failed: %s\n", list.status().ToString().c_str()), 1;
+      dialogue::RerankGroup group;
+      int positives = 0;
+      for (const auto& cand : list->candidates) {
+        group.features.push_back(dialogue::Reranker::Features(list->turn, cand, recommended, max_recommended));
+        const bool target = std::find(turn.targets.begin(), turn.targets.end(), cand.item_id) != turn.targets.end() &&
+                            (!absl::GetFlag(FLAGS_rerank_new_only) || turn.IsNew(cand.item_id));
+        group.relevant.push_back(target ? 1 : 0);
+        positives += target;
+      }
+      if (positives == 0 || positives == static_cast<int>(group.relevant.size())) {
+        ++groups_without_positive;
+      } else {
+        groups.push_back(std::move(group));
+      }
+      continue;
+    }
     auto as_served = core.Rank(session_id, kTopK, deadline, 0);
     auto with_lead = core.Rank(session_id, kTopK, deadline, lead);
     if (!as_served.ok() || !with_lead.ok()) {
@@ -321,6 +465,85 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   std::filesystem::remove_all(session_dir);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  if (train_reranker) {
+    const int64_t replayed_lists = static_cast<int64_t>(groups.size());
+    if (std::string out = absl::GetFlag(FLAGS_rerank_examples_out); !out.empty()) {
+      if (auto w = WriteGroups(out, groups); !w.ok()) return std::fprintf(stderr, "%s\n", w.ToString().c_str()), 1;
+    }
+    for (const auto& f : SplitCommas(absl::GetFlag(FLAGS_rerank_examples_in))) {
+      if (auto r = ReadGroups(f, dialogue::Reranker::FeatureNames().size(), &groups); !r.ok()) {
+        return std::fprintf(stderr, "%s\n", r.ToString().c_str()), 1;
+      }
+    }
+    dialogue::PairwiseOptions options{.epochs = absl::GetFlag(FLAGS_rerank_epochs),
+                                            .learning_rate = static_cast<float>(absl::GetFlag(FLAGS_rerank_learning_rate)),
+                                            .l2 = static_cast<float>(absl::GetFlag(FLAGS_rerank_l2)),
+                                            .seed = absl::GetFlag(FLAGS_rerank_seed)};
+    options.weighting = absl::GetFlag(FLAGS_rerank_lambda) ? dialogue::PairwiseOptions::Weighting::kRankDiscount
+                                                           : dialogue::PairwiseOptions::Weighting::kUniform;
+    auto learned = dialogue::TrainPairwise(groups, options);
+    if (!learned.ok()) {
+      return std::fprintf(stderr, "cannot learn a re-ranker from %s: %s\n", path.c_str(),
+                          learned.status().ToString().c_str()),
+             1;
+    }
+    dialogue::LinearRanker zero = *learned;
+    std::fill(zero.weights.begin(), zero.weights.end(), 0.f);
+    const double loss_before = dialogue::PairwiseLoss(zero, groups), loss_after = dialogue::PairwiseLoss(*learned, groups);
+    nlohmann::json info = {{"dialogues", path},
+                           {"store", layout.root},
+                           {"model_version", served_model.version},
+                           {"lists", groups.size()},
+                           {"lists_replayed", replayed_lists},
+                           {"examples_in", SplitCommas(absl::GetFlag(FLAGS_rerank_examples_in))},
+                           {"lists_left_out", groups_without_positive},
+                           {"depth", rerank_depth},
+                           {"epochs", options.epochs},
+                           {"learning_rate", options.learning_rate},
+                           {"l2", options.l2},
+                           {"seed", options.seed},
+                           {"new_only", absl::GetFlag(FLAGS_rerank_new_only)},
+                           {"lambda", absl::GetFlag(FLAGS_rerank_lambda)},
+                           {"recommended_counts_from", train_files},
+                           {"pairwise_loss_before", loss_before},
+                           {"pairwise_loss_after", loss_after},
+                           {"engine",
+                            {{"candidates", candidates},
+                             {"item_item_quota", quotas.item_item},
+                             {"hard_genre_people", absl::GetFlag(FLAGS_hard_genre_people)},
+                             {"hard_genre_people_top", hard_top},
+                             {"hard_genre_people_fill_bonus", fill_bonus},
+                             {"discussed_weight", absl::GetFlag(FLAGS_discussed_weight)},
+                             {"need_scale", term_weights.need},
+                             {"kg_scale", term_weights.kg},
+                             {"bias_scale", term_weights.bias}}}};
+    if (std::string f = absl::GetFlag(FLAGS_rerank_serving_counts); !f.empty()) {
+      recommended.clear();
+      max_recommended = 0;
+      if (auto s = count_recommended(SplitCommas(f), &recommended, &max_recommended); !s.ok()) {
+        return std::fprintf(stderr, "%s\n", s.ToString().c_str()), 1;
+      }
+      info["recommended_counts_from"] = SplitCommas(f);
+    }
+    const dialogue::Reranker learned_reranker(*learned, rerank_depth, recommended, info.dump());
+    std::string out = absl::GetFlag(FLAGS_out);
+    if (out.empty()) out = store_reranker;
+    if (auto saved = learned_reranker.Save(out); !saved.ok()) {
+      return std::fprintf(stderr, "%s\n", saved.ToString().c_str()), 1;
+    }
+    info["out"] = out;
+    info["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (absl::GetFlag(FLAGS_json)) {
+      std::printf("%s\n", info.dump().c_str());
+    } else {
+      std::printf("re-ranker learned from %zu ranked lists of %s (%lld without a target among the first %d left out): "
+                  "pairwise loss %.4f -> %.4f; written to %s\n",
+                  groups.size(), path.c_str(), static_cast<long long>(groups_without_positive), rerank_depth, loss_before,
+                  loss_after, out.c_str());
+    }
+    return 0;
+  }
 
   nlohmann::json j = Report(lead > 0 ? leading : served);
   j["engine"] = lead > 0 ? absl::StrCat("lead_with_discussed=", lead) : "as_served";
@@ -357,6 +580,7 @@ int EvalRedialCommand(const std::vector<std::string>&) {
                        {"bias_scale", term_weights.bias},
                        {"item_item_scale", served_model.item_item.scale},
                        {"entity_item_scale", served_model.entity_item.scale}};
+  j["reranker"] = reranker ? reranker_path : "none";
   j["seconds"] = seconds;
   if (absl::GetFlag(FLAGS_json)) {
     std::printf("%s\n", j.dump().c_str());
@@ -382,7 +606,22 @@ int EvalRedialCommand(const std::vector<std::string>&) {
   row("floor: re-mention", rementioned);
   row("floor: co-mention counts (training dialogues)", co_mentioned);
   std::printf("published (all targets): KBRD 0.030/0.163/0.338, KGSF 0.039/0.183/0.378, UniCRS 0.051/0.224/0.428\n");
+  std::printf("re-ranker: %s\n", reranker ? reranker_path.c_str() : "none");
   return 0;
+}
+
+}  // namespace
+
+int EvalRedialCommand(const std::vector<std::string>&) { return RedialReplay(/*train_reranker=*/false); }
+
+int TrainRerankerCommand(const std::vector<std::string>&) {
+  if (absl::GetFlag(FLAGS_dialogues).empty() && absl::GetFlag(FLAGS_turns).empty()) {
+    std::fprintf(stderr,
+                 "train reranker needs --dialogues FILE (raw ReDial dialogues the store's model was NOT trained on, "
+                 "e.g. the held-out split) or --turns FILE\n");
+    return 2;
+  }
+  return RedialReplay(/*train_reranker=*/true);
 }
 
 }  // namespace chatrec::cli

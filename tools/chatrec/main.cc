@@ -14,6 +14,7 @@ constexpr char kUsage[] =
     "chatrec <command> [flags]\n"
     "  import   load MovieLens 100K and its DBpedia KG into the stores (--data_dir, --store_dir)\n"
     "  train    train a new model version from the stored histories (--dim, --iterations, --seed)\n"
+    "  train reranker   learn the re-ranker from replayed ReDial dialogues (--dialogues FILE [--out FILE])\n"
     "  models   list model versions with their metrics\n"
     "  eval     evaluate our model and baselines on ML-100K (--protocol chatrec|loo, --train F --test F, --json)\n"
     "  synth    a synthetic catalogue and model at scale (--items N --dim D --store_dir DIR)\n"
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   using namespace chatrec::cli;
   if (command == "import") return ImportCommand(args);
+  if (command == "train" && !args.empty() && args[0] == "reranker") return TrainRerankerCommand(args);
   if (command == "train") return TrainCommand(args);
   if (command == "models") return ModelsCommand(args);
   if (command == "eval" && !args.empty() && args[0] == "linking") return EvalLinkingCommand(args);
