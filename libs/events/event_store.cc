@@ -531,7 +531,9 @@ void EventStore::DrainLocked(std::unique_lock<std::mutex>& lock) {
 void EventStore::PrepareGroup(Prepared* prep) {
   KvStore::Batch& batch = prep->batch;  // bound: straight into RocksDB's batch (hundreds of events per group)
   std::vector<Pending*>& group = prep->group;
-  absl::flat_hash_map<std::string, internal::UserSummary> summaries;
+  // The group's users' summaries, in summary_cache_ (node-based: the pointers stay valid), updated
+  // in place: if preparing or writing the group fails, the caches are dropped (reset_caches_).
+  absl::flat_hash_map<std::string, internal::UserSummary*> summaries;
   absl::flat_hash_map<std::string, std::string> version_as_loaded;
   absl::flat_hash_set<std::string> stats_changed;  // by the stats updater or a refresher
   absl::flat_hash_map<int64_t, internal::ItemStats> items;
@@ -550,19 +552,14 @@ void EventStore::PrepareGroup(Prepared* prep) {
     if (it == summaries.end()) {
       // The leader is the only writer, so what it committed last is what the store holds.
       auto cached = summary_cache_.find(user);
-      internal::UserSummary loaded;
-      if (cached != summary_cache_.end()) {
-        // Moved, not copied (the statistics are dim² floats): it comes back after the
-        // write, and is read from the store again if the write fails.
-        loaded = std::move(cached->second);
-        summary_cache_.erase(cached);
-      } else {
-        ASSIGN_OR_RETURN(loaded, GetSummary(user));
+      if (cached == summary_cache_.end()) {
+        ASSIGN_OR_RETURN(internal::UserSummary loaded, GetSummary(user));
+        cached = summary_cache_.emplace(user, std::move(loaded)).first;
       }
-      version_as_loaded[user] = loaded.model_version();
-      it = summaries.emplace(user, std::move(loaded)).first;
+      version_as_loaded[user] = cached->second.model_version();
+      it = summaries.emplace(user, &cached->second).first;
     }
-    return &it->second;
+    return it->second;
   };
   // Refreshes first: they see exactly the committed history, and the appends of
   // this group then build on the refreshed statistics.
@@ -679,7 +676,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
     events_since_checkpoint_ += static_cast<int64_t>(event_puts.size());
     // The derived records go to memory, not into the batch: no key order needed (the checkpoint sorts).
     for (const std::string& user : dirty_users) {
-      internal::UserSummary& full = summaries[user];
+      internal::UserSummary& full = *summaries[user];
       if (stats_changed.contains(user)) {
         // The statistics changed. Rewriting the snapshot (dim² floats) on every commit made
         // it most of the bytes written; instead the new events are listed as pending (reads
@@ -698,7 +695,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
       }
       // The counters part: the summary without its statistics, which are set aside
       // for the serialisation instead of copied.
-      internal::UserSummary& counters = summaries[user];
+      internal::UserSummary& counters = *summaries[user];
       std::string version;
       google::protobuf::RepeatedField<float> gram, rhs;
       version.swap(*counters.mutable_model_version());
@@ -718,7 +715,6 @@ void EventStore::PrepareGroup(Prepared* prep) {
   }
   // The caches run ahead of the store by the groups not written yet; a failed write makes
   // the next leader drop them (reset_caches_).
-  for (auto& [user, s] : summaries) summary_cache_[user] = std::move(s);
   for (auto& [item, s] : items) item_cache_[item] = std::move(s);
   if (!new_ids.empty()) {
     std::vector<std::string> ids(new_ids.begin(), new_ids.end());

@@ -36,6 +36,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "chatrec/internal/store.pb.h"
@@ -240,7 +241,7 @@ class EventStore {
   // Committed summaries and item counters, read and written by the leader only
   // (whoever holds leader_active_), so appends skip most point reads.
   static constexpr size_t kMaxCachedUsers = 200'000, kMaxCachedItems = 1'000'000;
-  absl::flat_hash_map<std::string, internal::UserSummary> summary_cache_;
+  absl::node_hash_map<std::string, internal::UserSummary> summary_cache_;  // pointer-stable (PrepareGroup)
   absl::flat_hash_map<int64_t, internal::ItemStats> item_cache_;
 };
 
