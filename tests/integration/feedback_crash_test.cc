@@ -2,7 +2,7 @@
 // killed with SIGKILL at random moments and restarted on the same store, round
 // after round. At the end every acknowledged event must be stored exactly once,
 // no event more than once, and the derived state (counters, the user vector u,
-// per-item counters) must be what the stored history implies.
+// per-item counters, co-occurrence counts) must be what the stored history implies.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -191,6 +191,28 @@ v1::ItemSignals Signals(v1::FeedbackService::Stub* stub, int64_t item) {
   return resp;
 }
 
+using CoCounts = std::map<int64_t, std::map<int64_t, int64_t>>;  // item -> neighbour -> count
+
+// The co-occurrence counts of kItems in the store, opened read-only while no server runs.
+CoCounts StoredCoOccurrences(const std::string& store_dir) {
+  CoCounts out;
+  auto store = events::EventStore::Open({.path = store_dir + "/feedback", .read_only = true});
+  EXPECT_TRUE(store.ok()) << store.status();
+  if (!store.ok()) return out;
+  for (int64_t item : kItems) {
+    auto co = (*store)->GetCoOccurrences(item, -1);
+    EXPECT_TRUE(co.ok()) << co.status();
+    for (const events::CoOccurrence& c : co.ok() ? *co : std::vector<events::CoOccurrence>{}) {
+      out[item][c.item_id] = c.count;
+    }
+  }
+  return out;
+}
+
+// The writer's sequence number in an event id "crash-w<w>-<seq>": a user's events arrive in this
+// order (a writer sends one batch at a time and re-sends an unsettled one before any new one).
+int64_t SeqOf(const std::string& event_id) { return std::stoll(event_id.substr(event_id.rfind('-') + 1)); }
+
 TEST(FeedbackCrashTest, AcknowledgedEventsSurviveSigkillExactlyOnce) {
   if (Cluster::DataDir().empty()) GTEST_SKIP() << "no ml-100k under $CHATREC_DATA";
   const std::string dir = (fs::temp_directory_path() / ("chatrec_crash_" + std::to_string(getpid()))).string();
@@ -215,12 +237,24 @@ TEST(FeedbackCrashTest, AcknowledgedEventsSurviveSigkillExactlyOnce) {
     writers[w].rng.seed(seed + 1 + w);
   }
 
+  const CoCounts co_before = StoredCoOccurrences(dir + "/store");
   FeedbackServer server(dir);
   std::map<int64_t, v1::ItemSignals> before;
+  std::map<std::string, std::vector<int64_t>> liked_before;  // user -> liked items, most recent first
   for (int round = 0; round < kRounds; ++round) {
     ASSERT_TRUE(server.Start()) << "round " << round << ":\n" << ReadFileOrEmpty(dir + "/feedback.log");
     if (round == 0) {
       for (int64_t item : kItems) before[item] = Signals(server.stub(), item);
+      for (const auto& w : writers) {
+        for (int k = 0; k < kUsersPerWriter; ++k) {
+          v1::GetUserStateRequest req;
+          req.set_user_id(UserOf(w.id, k));
+          v1::UserState state;
+          grpc::ClientContext ctx;
+          ASSERT_TRUE(server.stub()->GetUserState(&ctx, req, &state).ok());
+          liked_before[req.user_id()].assign(state.liked_item_ids().begin(), state.liked_item_ids().end());
+        }
+      }
     }
     std::atomic<bool> stop{false};
     std::vector<std::thread> threads;
@@ -292,6 +326,50 @@ TEST(FeedbackCrashTest, AcknowledgedEventsSurviveSigkillExactlyOnce) {
     EXPECT_EQ(after.positives() - before[item].positives(), item_counts[item].second) << "item " << item;
   }
   EXPECT_EQ(server.Terminate(), 0);
+
+  // Co-occurrence counts moved by exactly the pairs the stored events made, in the order they
+  // arrived: each positive event with its user's latest kCoWindow other liked items.
+  CoCounts expected;
+  for (const auto& [user, history] : histories) {
+    std::vector<v1::Event> ours;
+    for (const auto& e : history) {
+      if (e.source() == "crash-test") ours.push_back(e);
+    }
+    std::sort(ours.begin(), ours.end(),
+              [](const v1::Event& a, const v1::Event& b) { return SeqOf(a.event_id()) < SeqOf(b.event_id()); });
+    google::protobuf::RepeatedField<int64_t> liked(liked_before[user].begin(), liked_before[user].end());
+    for (const auto& e : ours) {
+      if (!events::IsPositiveEvent(e)) continue;
+      int n = 0;
+      for (int64_t other : liked) {
+        if (n == events::EventStore::kCoWindow) break;
+        if (other == e.item_id()) continue;
+        ++n;
+        expected[e.item_id()][other] += 1;
+        expected[other][e.item_id()] += 1;
+      }
+      events::PushRecent(&liked, e.item_id(), 50);
+    }
+  }
+  const CoCounts co_after = StoredCoOccurrences(dir + "/store");
+  for (int64_t item : kItems) {
+    std::set<int64_t> neighbours;
+    for (const CoCounts* counts : std::initializer_list<const CoCounts*>{&co_before, &co_after, &expected}) {
+      if (auto it = counts->find(item); it != counts->end()) {
+        for (const auto& [neighbour, n] : it->second) neighbours.insert(neighbour);
+      }
+    }
+    auto count = [](const CoCounts& counts, int64_t a, int64_t b) -> int64_t {
+      auto it = counts.find(a);
+      if (it == counts.end()) return 0;
+      auto jt = it->second.find(b);
+      return jt == it->second.end() ? 0 : jt->second;
+    };
+    for (int64_t neighbour : neighbours) {
+      EXPECT_EQ(count(co_after, item, neighbour) - count(co_before, item, neighbour), count(expected, item, neighbour))
+          << "co-occurrences of items " << item << " and " << neighbour;
+    }
+  }
 
   // Per-user counters and u are what the stored history implies.
   auto model = model::LoadModel(dir + "/store/model");
