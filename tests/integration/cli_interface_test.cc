@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -128,13 +129,26 @@ TEST_F(CliInterfaceTest, EvalRedialOnTurnsAndOnDialoguesPrintsRecallAtOneTenFift
   EXPECT_NEAR(j["term_weights"]["item_item_scale"].get<double>(), 0.02, 1e-7);
   // Where the new targets are in the ranking before the re-ranker, and which sources returned them.
   ASSERT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--candidates", "300",
-                 "--candidate_recall_depth", "300", "--json"},
+                 "--candidate_recall_depth", "300", "--kg_quota", "0.4", "--candidate_recall_out",
+                 (dir_ / "places.tsv").string(), "--json"},
                 &j),
             0)
       << last_log_;
   ASSERT_TRUE(j.contains("candidate_recall")) << j.dump();
   const json& cr = j["candidate_recall"];
   EXPECT_EQ(cr["depth"].get<int>(), 300);
+  EXPECT_NEAR(j["kg_quota"].get<double>(), 0.4, 1e-7);
+  {
+    // One line per new target: dialogue, utterances, target, place (-1: not in the list), source bits.
+    std::ifstream places(dir_ / "places.tsv");
+    std::string line;
+    int lines = 0;
+    while (std::getline(places, line)) {
+      ++lines;
+      EXPECT_EQ(std::count(line.begin(), line.end(), '\t'), 4) << line;
+    }
+    EXPECT_EQ(lines, cr["new_targets"].get<int>());
+  }
   EXPECT_GT(cr["new_targets"].get<int>(), 0);
   double previous = 0;
   for (const char* d : {"10", "50", "100", "200", "300"}) {

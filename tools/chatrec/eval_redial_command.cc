@@ -60,6 +60,10 @@ ABSL_FLAG(bool, co_occurrence, true,
           "eval redial: feed retrieval's CO_OCCURRENCE source from the store's feedback events, as in serving");
 ABSL_FLAG(double, item_item_quota, chatrec::retrieval::SourceQuotas().item_item,
           "eval redial: share of the candidates for retrieval's ITEM_ITEM source (0: off)");
+ABSL_FLAG(double, kg_quota, chatrec::retrieval::SourceQuotas().kg,
+          "eval redial: share of the candidates for the KG retrieval source (one and two hops from the context)");
+ABSL_FLAG(double, vector_quota, chatrec::retrieval::SourceQuotas().vector,
+          "eval redial: share of the candidates for the vector retrieval source");
 ABSL_FLAG(bool, hard_genre_people, true,
           "eval redial: the genres and people the seeker asks for filter the candidates, as served "
           "(DialogueCoreOptions.hard_genre_people); false: they only rank");
@@ -111,6 +115,9 @@ ABSL_FLAG(std::string, rerank_serving_counts, "",
 ABSL_FLAG(int, candidate_recall_depth, 0,
           "eval redial: also report where the new targets are in the engine's ranking before the re-ranker (up to this "
           "many places, 1..1000; with --candidates at least as large) and which retrieval sources returned them; 0: off");
+ABSL_FLAG(std::string, candidate_recall_out, "",
+          "eval redial: with --candidate_recall_depth, also write one line per new target to this file: dialogue id, "
+          "turn's utterance count, target id, place (-1: not in the list), source bits");
 ABSL_FLAG(bool, rerank_lambda, false,
           "train reranker: weight the pairs LambdaRank-style by their change of a DCG-like gain (PairwiseOptions::"
           "Weighting::kRankDiscount); default: all pairs alike (RankNet)");
@@ -334,6 +341,8 @@ int RedialReplay(bool train_reranker) {
   if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
   retrieval::SourceQuotas quotas;
   quotas.item_item = static_cast<float>(absl::GetFlag(FLAGS_item_item_quota));
+  quotas.kg = static_cast<float>(absl::GetFlag(FLAGS_kg_quota));
+  quotas.vector = static_cast<float>(absl::GetFlag(FLAGS_vector_quota));
   retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), quotas, signals.get());
   scoring::ScoringCore scoring_core(catalog->get(), models->get());
   dialogue::InProcessFeedback feedback;
@@ -399,6 +408,11 @@ int RedialReplay(bool train_reranker) {
   const int recall_depth = train_reranker ? 0 : absl::GetFlag(FLAGS_candidate_recall_depth);
   if (recall_depth < 0 || recall_depth > 1000) return std::fprintf(stderr, "--candidate_recall_depth must be 0..1000\n"), 2;
   std::vector<std::pair<int, uint32_t>> new_target_places;
+  std::ofstream places_out;
+  if (recall_depth > 0 && !absl::GetFlag(FLAGS_candidate_recall_out).empty()) {
+    places_out.open(absl::GetFlag(FLAGS_candidate_recall_out));
+    if (!places_out) return std::fprintf(stderr, "cannot write %s\n", absl::GetFlag(FLAGS_candidate_recall_out).c_str()), 1;
+  }
   std::string session_id, session_dialog;
   size_t consumed = 0;
   std::string last_text;  // the last utterance replayed, to check that a turn extends the session
@@ -467,6 +481,10 @@ int RedialReplay(bool train_reranker) {
           if (cand.item_id == target) place = {cand.position, cand.sources};
         }
         new_target_places.push_back(place);
+        if (places_out.is_open()) {
+          places_out << turn.dialog_id << '\t' << turn.context.size() << '\t' << target << '\t' << place.first << '\t'
+                     << place.second << '\n';
+        }
       }
     }
     auto as_served = core.Rank(session_id, kTopK, deadline, 0);
@@ -591,6 +609,8 @@ int RedialReplay(bool train_reranker) {
   j["input"] = input;
   j["candidates"] = candidates;
   j["item_item_quota"] = quotas.item_item;
+  j["kg_quota"] = quotas.kg;
+  j["vector_quota"] = quotas.vector;
   j["hard_genre_people"] = absl::GetFlag(FLAGS_hard_genre_people);
   j["hard_genre_people_top"] = hard_top;
   j["seeker_word_weight"] = word_weight;
