@@ -603,8 +603,8 @@ void EventStore::PrepareGroup(Prepared* prep) {
   const size_t empty_journal = journal.size();
   for (Pending* p : group) {
     if (p->refresher || !status.ok()) continue;
-    // Replayed events are stored already (with their ids and co-occurrences): only the
-    // summaries, statistics and item counters are rebuilt.
+    // Replayed events are stored already (with their ids): only the summaries, statistics, item
+    // counters and (unless the journal record predates them being checkpointed) co-occurrences are rebuilt.
     const bool replay = p->replay;
     AppendResult r;
     for (const v1::Event& e : p->events) {
