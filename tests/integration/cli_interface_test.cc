@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -126,6 +127,44 @@ TEST_F(CliInterfaceTest, EvalRedialOnTurnsAndOnDialoguesPrintsRecallAtOneTenFift
   EXPECT_DOUBLE_EQ(j["hard_genre_people_fill_bonus"].get<double>(), 0.001);
   EXPECT_DOUBLE_EQ(j["term_weights"]["bias_scale"].get<double>(), 0.5);
   EXPECT_NEAR(j["term_weights"]["item_item_scale"].get<double>(), 0.02, 1e-7);
+  // Where the new targets are in the ranking before the re-ranker, and which sources returned them.
+  ASSERT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--candidates", "300",
+                 "--candidate_recall_depth", "300", "--kg_quota", "0.4", "--candidate_recall_out",
+                 (dir_ / "places.tsv").string(), "--json"},
+                &j),
+            0)
+      << last_log_;
+  ASSERT_TRUE(j.contains("candidate_recall")) << j.dump();
+  const json& cr = j["candidate_recall"];
+  EXPECT_EQ(cr["depth"].get<int>(), 300);
+  EXPECT_NEAR(j["kg_quota"].get<double>(), 0.4, 1e-7);
+  {
+    // One line per new target: dialogue, utterances, target, place (-1: not in the list), source bits.
+    std::ifstream places(dir_ / "places.tsv");
+    std::string line;
+    int lines = 0;
+    while (std::getline(places, line)) {
+      ++lines;
+      EXPECT_EQ(std::count(line.begin(), line.end(), '\t'), 4) << line;
+    }
+    EXPECT_EQ(lines, cr["new_targets"].get<int>());
+  }
+  EXPECT_GT(cr["new_targets"].get<int>(), 0);
+  double previous = 0;
+  for (const char* d : {"10", "50", "100", "200", "300"}) {
+    ASSERT_TRUE(cr["within"].contains(d)) << cr.dump();
+    const double share = cr["within"][d].get<double>();
+    EXPECT_GE(share, previous) << d;
+    EXPECT_LE(share, 1.0) << d;
+    previous = share;
+  }
+  EXPECT_FALSE(cr["within"].contains("500")) << "deeper than asked";
+  for (const auto& [source, share] : cr["returned_by"].items()) {
+    EXPECT_GE(share.get<double>(), cr["only_by"][source].get<double>()) << source;
+    EXPECT_LE(share.get<double>(), previous + 1e-9) << source << ": only films in the list count";
+  }
+  EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--candidate_recall_depth", "1001", "--json"}, &j), 2);
+  EXPECT_NE(last_log_.find("--candidate_recall_depth must be 0..1000"), std::string::npos) << last_log_;
   EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--need_scale", "-1", "--json"}, &j), 2);
   EXPECT_NE(last_log_.find("the need factor must be >= 0"), std::string::npos) << last_log_;
   EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--hard_genre_people_fill_bonus", "-0.5", "--json"}, &j), 2);

@@ -60,6 +60,10 @@ ABSL_FLAG(bool, co_occurrence, true,
           "eval redial: feed retrieval's CO_OCCURRENCE source from the store's feedback events, as in serving");
 ABSL_FLAG(double, item_item_quota, chatrec::retrieval::SourceQuotas().item_item,
           "eval redial: share of the candidates for retrieval's ITEM_ITEM source (0: off)");
+ABSL_FLAG(double, kg_quota, chatrec::retrieval::SourceQuotas().kg,
+          "eval redial: share of the candidates for the KG retrieval source (one and two hops from the context)");
+ABSL_FLAG(double, vector_quota, chatrec::retrieval::SourceQuotas().vector,
+          "eval redial: share of the candidates for the vector retrieval source");
 ABSL_FLAG(bool, hard_genre_people, true,
           "eval redial: the genres and people the seeker asks for filter the candidates, as served "
           "(DialogueCoreOptions.hard_genre_people); false: they only rank");
@@ -108,6 +112,12 @@ ABSL_FLAG(std::string, rerank_examples_in, "",
 ABSL_FLAG(std::string, rerank_serving_counts, "",
           "train reranker: comma-separated dialogue files whose recommenders' counts the written re-ranker keeps for "
           "serving (default: the counts the features were computed with, --train_dialogues / --redial_dialogues)");
+ABSL_FLAG(int, candidate_recall_depth, 0,
+          "eval redial: also report where the new targets are in the engine's ranking before the re-ranker (up to this "
+          "many places, 1..1000; with --candidates at least as large) and which retrieval sources returned them; 0: off");
+ABSL_FLAG(std::string, candidate_recall_out, "",
+          "eval redial: with --candidate_recall_depth, also write one line per new target to this file: dialogue id, "
+          "turn's utterance count, target id, place (-1: not in the list), source bits");
 ABSL_FLAG(bool, rerank_lambda, false,
           "train reranker: weight the pairs LambdaRank-style by their change of a DCG-like gain (PairwiseOptions::"
           "Weighting::kRankDiscount); default: all pairs alike (RankNet)");
@@ -331,6 +341,8 @@ int RedialReplay(bool train_reranker) {
   if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
   retrieval::SourceQuotas quotas;
   quotas.item_item = static_cast<float>(absl::GetFlag(FLAGS_item_item_quota));
+  quotas.kg = static_cast<float>(absl::GetFlag(FLAGS_kg_quota));
+  quotas.vector = static_cast<float>(absl::GetFlag(FLAGS_vector_quota));
   retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), quotas, signals.get());
   scoring::ScoringCore scoring_core(catalog->get(), models->get());
   dialogue::InProcessFeedback feedback;
@@ -391,6 +403,16 @@ int RedialReplay(bool train_reranker) {
 
   // Replay: consecutive turns of one dialogue extend the same session.
   eval::TurnMetrics served, leading, rementioned, co_mentioned;
+  // --candidate_recall_depth: per new target, its place in the ranking before the re-ranker (-1: not
+  // in the first depth places) and the retrieval sources that returned it.
+  const int recall_depth = train_reranker ? 0 : absl::GetFlag(FLAGS_candidate_recall_depth);
+  if (recall_depth < 0 || recall_depth > 1000) return std::fprintf(stderr, "--candidate_recall_depth must be 0..1000\n"), 2;
+  std::vector<std::pair<int, uint32_t>> new_target_places;
+  std::ofstream places_out;
+  if (recall_depth > 0 && !absl::GetFlag(FLAGS_candidate_recall_out).empty()) {
+    places_out.open(absl::GetFlag(FLAGS_candidate_recall_out));
+    if (!places_out) return std::fprintf(stderr, "cannot write %s\n", absl::GetFlag(FLAGS_candidate_recall_out).c_str()), 1;
+  }
   std::string session_id, session_dialog;
   size_t consumed = 0;
   std::string last_text;  // the last utterance replayed, to check that a turn extends the session
@@ -448,6 +470,22 @@ int RedialReplay(bool train_reranker) {
         groups.push_back(std::move(group));
       }
       continue;
+    }
+    if (recall_depth > 0) {
+      auto list = core.RerankCandidates(session_id, recall_depth, deadline);
+      if (!list.ok()) return std::fprintf(stderr, "ranking failed: %s\n", list.status().ToString().c_str()), 1;
+      for (int64_t target : turn.targets) {
+        if (!turn.IsNew(target)) continue;
+        std::pair<int, uint32_t> place{-1, 0};
+        for (const auto& cand : list->candidates) {
+          if (cand.item_id == target) place = {cand.position, cand.sources};
+        }
+        new_target_places.push_back(place);
+        if (places_out.is_open()) {
+          places_out << turn.dialog_id << '\t' << turn.context.size() << '\t' << target << '\t' << place.first << '\t'
+                     << place.second << '\n';
+        }
+      }
     }
     auto as_served = core.Rank(session_id, kTopK, deadline, 0);
     auto with_lead = core.Rank(session_id, kTopK, deadline, lead);
@@ -571,6 +609,8 @@ int RedialReplay(bool train_reranker) {
   j["input"] = input;
   j["candidates"] = candidates;
   j["item_item_quota"] = quotas.item_item;
+  j["kg_quota"] = quotas.kg;
+  j["vector_quota"] = quotas.vector;
   j["hard_genre_people"] = absl::GetFlag(FLAGS_hard_genre_people);
   j["hard_genre_people_top"] = hard_top;
   j["seeker_word_weight"] = word_weight;
@@ -582,6 +622,31 @@ int RedialReplay(bool train_reranker) {
                        {"entity_item_scale", served_model.entity_item.scale}};
   j["reranker"] = reranker ? reranker_path : "none";
   j["seconds"] = seconds;
+  if (recall_depth > 0) {
+    // Shares of the new targets: in the first d places; returned by each source (anywhere in the list).
+    const double n = std::max<size_t>(1, new_target_places.size());
+    nlohmann::json within, by_source, only_source;
+    for (int d : {10, 50, 100, 200, 300, 500, 1000}) {
+      if (d > recall_depth) break;
+      within[std::to_string(d)] = std::count_if(new_target_places.begin(), new_target_places.end(), [d](const auto& p) {
+                                    return p.first >= 0 && p.first < d;
+                                  }) / n;
+    }
+    for (int s = 1; s <= v1::CandidateSource_MAX; ++s) {
+      const uint32_t bit = 1u << s;
+      int64_t any = 0, only = 0;
+      for (const auto& [place, sources] : new_target_places) {
+        if (place < 0) continue;
+        any += (sources & bit) != 0;
+        only += sources == bit;
+      }
+      by_source[v1::CandidateSource_Name(s)] = any / n;
+      only_source[v1::CandidateSource_Name(s)] = only / n;
+    }
+    j["candidate_recall"] = {{"depth", recall_depth}, {"new_targets", new_target_places.size()}, {"within", within},
+                             {"returned_by", by_source}, {"only_by", only_source}};
+    std::fprintf(stderr, "candidate recall (new targets): %s\n", j["candidate_recall"].dump().c_str());
+  }
   if (absl::GetFlag(FLAGS_json)) {
     std::printf("%s\n", j.dump().c_str());
     return 0;
