@@ -27,5 +27,7 @@ std::string DataDir();
 // validation splits): what `import --dataset redial` reads answers from, what `train` learns
 // the item-item term and the mention prior from, and the co-mention floor of `eval redial`.
 std::vector<std::string> RedialTrainingDialogues();
+// The non-empty parts of a comma-separated flag value.
+std::vector<std::string> SplitCommas(const std::string& list);
 
 }  // namespace chatrec::cli

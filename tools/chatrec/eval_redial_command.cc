@@ -162,17 +162,6 @@ absl::StatusOr<eval::RedialTurns> ReadTurns(const std::string& path, bool unicrs
 }
 
 
-std::vector<std::string> SplitCommas(const std::string& f) {
-  std::vector<std::string> out;
-  for (size_t start = 0; start <= f.size();) {
-    size_t comma = f.find(',', start);
-    if (comma == std::string::npos) comma = f.size();
-    if (comma > start) out.push_back(f.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 // The ranked lists a re-ranker learns from, as a small binary file: "CRRX1", then per list n, dim, n labels
 // (bytes) and n·dim floats (little-endian, as written on this machine).
 absl::Status WriteGroups(const std::string& path, const std::vector<dialogue::RerankGroup>& groups) {

@@ -3,7 +3,9 @@
 
 #include <cstdlib>
 
+#include "absl/strings/str_split.h"
 #include "libs/common/data_dir.h"
+#include "tools/chatrec/commands.h"
 
 ABSL_FLAG(std::string, data_dir, "", "Data sets root (default: $CHATREC_DATA, else ../shared/data)");
 ABSL_FLAG(std::string, store_dir, "var", "Root of the stores (catalog, model, feedback, dialogue)");
@@ -25,14 +27,11 @@ std::string DataDir() {
 std::vector<std::string> RedialTrainingDialogues() {
   const std::string f = absl::GetFlag(FLAGS_redial_dialogues);
   if (f.empty()) return {DataDir() + "/redial/valid_data_kgsf.jsonl", DataDir() + "/redial/valid_data_cfcrs.jsonl"};
-  std::vector<std::string> out;
-  for (size_t start = 0; start <= f.size();) {
-    size_t comma = f.find(',', start);
-    if (comma == std::string::npos) comma = f.size();
-    if (comma > start) out.push_back(f.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
+  return SplitCommas(f);
+}
+
+std::vector<std::string> SplitCommas(const std::string& list) {
+  return absl::StrSplit(list, ',', absl::SkipEmpty());
 }
 
 }  // namespace chatrec::cli
