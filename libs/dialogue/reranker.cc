@@ -321,6 +321,13 @@ absl::StatusOr<Reranker> Reranker::Parse(const std::string& text, const std::str
   }
 }
 
+std::string Reranker::PathFor(const std::string& flag, const std::string& store_root) {
+  if (flag == "none") return "";
+  if (!flag.empty()) return flag;
+  const std::string stored = store_root + "/" + kStoreFile;
+  return std::filesystem::exists(stored) ? stored : "";
+}
+
 absl::StatusOr<Reranker> Reranker::Load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open re-ranker file ", path));

@@ -79,6 +79,7 @@ class Reranker {
  public:
   static constexpr int kFormatVersion = 1;
   static constexpr int kDefaultDepth = 100;
+  static constexpr const char* kStoreFile = "reranker.json";  // in the store's root
 
   // The names of the features, in the order of Features(); a file must list exactly these.
   static const std::vector<std::string>& FeatureNames();
@@ -93,6 +94,9 @@ class Reranker {
   // A saved re-ranker. NotFound if the file is missing; InvalidArgument (naming the file and what is wrong)
   // for a file that is not JSON, of another format or version, with other features, or with bad numbers.
   static absl::StatusOr<Reranker> Load(const std::string& path);
+  // The file a --reranker flag value means for the store at `store_root`: "none" is no file (""),
+  // an empty value the store's reranker.json when it has one, anything else that file.
+  static std::string PathFor(const std::string& flag, const std::string& store_root);
   static absl::StatusOr<Reranker> Parse(const std::string& text, const std::string& name);
   // Writes the file atomically (temporary file, then rename).
   absl::Status Save(const std::string& path) const;

@@ -167,4 +167,19 @@ TEST_F(RerankerFileTest, MalformedFilesGiveAClearError) {
 }
 
 }  // namespace
+// What a --reranker flag means, as the dialogue service and `eval redial` resolve it.
+TEST(RerankerPathTest, NoneAFileOrTheStoresWhenItHasOne) {
+  const std::filesystem::path store =
+      std::filesystem::temp_directory_path() / ("reranker_path_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(store);
+  std::filesystem::create_directories(store);
+  EXPECT_EQ(Reranker::PathFor("", store.string()), "");  // the store has none
+  EXPECT_EQ(Reranker::PathFor("none", store.string()), "");
+  EXPECT_EQ(Reranker::PathFor("/some/file.json", store.string()), "/some/file.json");
+  std::ofstream(store / Reranker::kStoreFile) << "{}";
+  EXPECT_EQ(Reranker::PathFor("", store.string()), (store / Reranker::kStoreFile).string());
+  EXPECT_EQ(Reranker::PathFor("none", store.string()), "");
+  std::filesystem::remove_all(store);
+}
+
 }  // namespace chatrec::dialogue

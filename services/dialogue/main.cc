@@ -87,11 +87,8 @@ int main(int argc, char** argv) {
   }
 
   std::optional<dialogue::Reranker> reranker;
-  std::string reranker_path = absl::GetFlag(FLAGS_reranker);
-  if (reranker_path.empty() && std::filesystem::exists(layout.root + "/reranker.json")) {
-    reranker_path = layout.root + "/reranker.json";
-  }
-  if (!reranker_path.empty() && reranker_path != "none") {
+  const std::string reranker_path = dialogue::Reranker::PathFor(absl::GetFlag(FLAGS_reranker), layout.root);
+  if (!reranker_path.empty()) {
     auto loaded = dialogue::Reranker::Load(reranker_path);
     if (!loaded.ok()) {
       return std::fprintf(stderr, "%s (or start with --reranker none)\n", loaded.status().ToString().c_str()), 1;

@@ -347,13 +347,8 @@ int RedialReplay(bool train_reranker) {
   core_options.hard_genre_people_fill_bonus = static_cast<float>(fill_bonus);
   // The learned re-ranker: the store's unless --reranker says otherwise; never when learning one.
   std::optional<dialogue::Reranker> reranker;
-  std::string reranker_path = absl::GetFlag(FLAGS_reranker);
-  const std::string store_reranker = layout.root + "/reranker.json";
-  if (train_reranker || reranker_path == "none") {
-    reranker_path.clear();
-  } else if (reranker_path.empty() && std::filesystem::exists(store_reranker)) {
-    reranker_path = store_reranker;
-  }
+  const std::string reranker_path =
+      train_reranker ? "" : dialogue::Reranker::PathFor(absl::GetFlag(FLAGS_reranker), layout.root);
   if (!reranker_path.empty()) {
     auto loaded = dialogue::Reranker::Load(reranker_path);
     if (!loaded.ok()) return std::fprintf(stderr, "%s (or --reranker none)\n", loaded.status().ToString().c_str()), 2;
@@ -555,7 +550,7 @@ int RedialReplay(bool train_reranker) {
     }
     const dialogue::Reranker learned_reranker(*learned, rerank_depth, recommended, info.dump());
     std::string out = absl::GetFlag(FLAGS_out);
-    if (out.empty()) out = store_reranker;
+    if (out.empty()) out = layout.root + "/" + dialogue::Reranker::kStoreFile;
     if (auto saved = learned_reranker.Save(out); !saved.ok()) {
       return std::fprintf(stderr, "%s\n", saved.ToString().c_str()), 1;
     }
