@@ -263,7 +263,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOpt
                                            .sync = o.sync,
                                            .counter_column_families = {"cooc"},
                                            .count_map_column_families = {"cooc_items"},
-                                           .probed_column_families = {"event_ids"}}));
+                                           .probed_column_families = {"event_ids"},
+                                           .string_prefixed_column_families = {"events", "event_ids"}}));
   std::unique_ptr<EventStore> store(new EventStore(std::move(kv), o));
   RETURN_IF_ERROR(store->ReplayJournal());
   return store;
@@ -531,56 +532,59 @@ void EventStore::DrainLocked(std::unique_lock<std::mutex>& lock) {
 void EventStore::PrepareGroup(Prepared* prep) {
   KvStore::Batch& batch = prep->batch;  // bound: straight into RocksDB's batch (hundreds of events per group)
   std::vector<Pending*>& group = prep->group;
-  // The group's users' summaries, in summary_cache_ (node-based: the pointers stay valid), updated
-  // in place: if preparing or writing the group fails, the caches are dropped (reset_caches_).
-  absl::flat_hash_map<std::string, internal::UserSummary*> summaries;
-  absl::flat_hash_map<std::string, std::string> version_as_loaded;
-  absl::flat_hash_set<std::string> stats_changed;  // by the stats updater or a refresher
-  absl::flat_hash_map<int64_t, internal::ItemStats> items;
+  // What the group does to each of its users: one lookup per event finds it all. The summaries
+  // are summary_cache_'s (node-based: the pointers stay valid), updated in place: if preparing or
+  // writing the group fails, the caches are dropped (reset_caches_).
+  struct UserWork {
+    internal::UserSummary* summary = nullptr;
+    std::string version_as_loaded;
+    bool stats_changed = false;  // by the stats updater or a refresher
+    bool rebuilt = false;        // by a refresher: statistics snapshot due
+    std::vector<internal::PendingSignal> new_signals;  // in order
+  };
+  absl::flat_hash_map<std::string, UserWork> users;  // every user here gets its summary written back
+  // The group's items' counters, item_cache_'s (node-based too), updated in place like the summaries.
+  absl::flat_hash_map<int64_t, internal::ItemStats*> items;
   absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> co_deltas;  // (item, neighbour) -> added count
-  absl::flat_hash_set<std::string> new_ids;
-  absl::flat_hash_set<std::string> dirty_users;  // summaries to write back
-  absl::flat_hash_set<std::string> rebuilt_users;  // by a refresher: statistics snapshot due
-  absl::flat_hash_map<std::string, std::vector<internal::PendingSignal>> user_new_signals;  // in order
   // Written in key order per column family: a memtable insert then starts its search
   // from where the previous one ended, instead of from the top of the skip list.
   std::vector<std::pair<std::string, std::string>> event_puts;
   std::vector<std::string> id_keys_new;  // their values are empty: only whether a key is there counts
   absl::Status status;
-  auto summary_of = [&](const std::string& user) -> absl::StatusOr<internal::UserSummary*> {
-    auto it = summaries.find(user);
-    if (it == summaries.end()) {
+  auto work_of = [&](const std::string& user) -> absl::StatusOr<UserWork*> {
+    auto [it, added] = users.try_emplace(user);
+    if (added) {
       // The leader is the only writer, so what it committed last is what the store holds.
       auto cached = summary_cache_.find(user);
       if (cached == summary_cache_.end()) {
-        ASSIGN_OR_RETURN(internal::UserSummary loaded, GetSummary(user));
-        cached = summary_cache_.emplace(user, std::move(loaded)).first;
+        auto loaded = GetSummary(user);
+        if (!loaded.ok()) {
+          users.erase(it);
+          return loaded.status();
+        }
+        cached = summary_cache_.emplace(user, std::move(*loaded)).first;
       }
-      version_as_loaded[user] = cached->second.model_version();
-      it = summaries.emplace(user, &cached->second).first;
+      it->second.summary = &cached->second;
+      it->second.version_as_loaded = cached->second.model_version();
     }
-    return it->second;
+    return &it->second;
   };
   // Refreshes first: they see exactly the committed history, and the appends of
   // this group then build on the refreshed statistics.
   for (Pending* p : group) {
     if (!p->refresher || !status.ok()) continue;
-    auto s = summary_of(*p->refresh_user);
-    if (!s.ok()) {
-      status = s.status();
+    auto w = work_of(*p->refresh_user);
+    if (!w.ok()) {
+      status = w.status();
       break;
     }
-    auto changed = (*p->refresher)(*s);
+    auto changed = (*p->refresher)((*w)->summary);
     if (!changed.ok()) {
       p->refreshed = changed.status();  // this refresh failed; the rest of the group goes on
       continue;
     }
-    if (*changed) {
-      dirty_users.insert(*p->refresh_user);
-      rebuilt_users.insert(*p->refresh_user);
-      stats_changed.insert(*p->refresh_user);
-    }
-    p->refreshed = **s;
+    if (*changed) (*w)->rebuilt = (*w)->stats_changed = true;
+    p->refreshed = *(*w)->summary;
   }
   // Which event ids the store already holds: one batched lookup for the whole group.
   std::vector<std::string> id_keys;
@@ -597,6 +601,8 @@ void EventStore::PrepareGroup(Prepared* prep) {
       status = found.status();
     }
   }
+  event_puts.reserve(id_keys.size());
+  id_keys_new.reserve(id_keys.size());
   size_t next_id = 0;
   std::string journal;  // the keys of the group's new events, in the order applied
   StartJournalRecord(&journal);
@@ -608,23 +614,22 @@ void EventStore::PrepareGroup(Prepared* prep) {
     const bool replay = p->replay;
     AppendResult r;
     for (const v1::Event& e : p->events) {
-      std::string id_key;
       if (!replay) {
-        id_key = std::move(id_keys[next_id]);
-        const bool in_store = stored[next_id++];
-        // In the store, in this group, or in a group not written yet.
-        if (in_store || new_ids.contains(id_key) || inflight_set_.contains(id_key)) {
+        const size_t i = next_id++;
+        // In the store, or in this group or one not written yet (inflight_set_ holds both: the
+        // group's ids go in as they are met, and out again if it fails to be prepared).
+        if (stored[i] || !inflight_set_.insert(id_keys[i]).second) {
           ++r.duplicates;
           continue;
         }
-        new_ids.insert(id_key);
+        id_keys_new.push_back(std::move(id_keys[i]));
       }
-      auto summary = summary_of(e.user_id());
-      if (!summary.ok()) {
-        status = summary.status();
+      auto w = work_of(e.user_id());
+      if (!w.ok()) {
+        status = w.status();
         break;
       }
-      internal::UserSummary* s = *summary;
+      internal::UserSummary* s = (*w)->summary;
       if ((!replay || p->replay_cooc) && IsPositiveEvent(e)) {
         // Co-occurrence with the user's most recent positive items (before this one).
         int n = 0;
@@ -637,90 +642,84 @@ void EventStore::PrepareGroup(Prepared* prep) {
         }
       }
       UpdateSummary(e, s);
-      dirty_users.insert(e.user_id());
-      if (stats_updater_ && stats_updater_(e, s)) stats_changed.insert(e.user_id());
-      auto iit = items.find(e.item_id());
-      if (iit == items.end() && item_cache_.contains(e.item_id())) {
-        iit = items.emplace(e.item_id(), item_cache_[e.item_id()]).first;
-      }
-      if (iit == items.end()) {
-        auto loaded = GetItemStats(e.item_id());
-        if (!loaded.ok()) {
-          status = loaded.status();
-          break;
+      if (stats_updater_ && stats_updater_(e, s)) (*w)->stats_changed = true;
+      auto [iit, added] = items.try_emplace(e.item_id());
+      if (added) {
+        auto cached = item_cache_.find(e.item_id());
+        if (cached == item_cache_.end()) {
+          auto loaded = GetItemStats(e.item_id());
+          if (!loaded.ok()) {
+            items.erase(iit);
+            status = loaded.status();
+            break;
+          }
+          cached = item_cache_.emplace(e.item_id(), std::move(*loaded)).first;
         }
-        iit = items.emplace(e.item_id(), std::move(*loaded)).first;
+        iit->second = &cached->second;
       }
-      UpdateItemStats(e, &iit->second);
-      user_new_signals[e.user_id()].push_back(SignalOf(e));
+      UpdateItemStats(e, iit->second);
+      (*w)->new_signals.push_back(SignalOf(e));
       ++r.recorded;
       if (replay) continue;
       std::string key = EventKey(e);
       AppendJournalKey(&journal, key);
       event_puts.emplace_back(std::move(key), EventValue(e));
-      id_keys_new.push_back(std::move(id_key));
     }
     p->result = r;
     if (!status.ok()) break;
   }
   if (status.ok()) {
     std::sort(event_puts.begin(), event_puts.end());
-    std::sort(id_keys_new.begin(), id_keys_new.end());
     if (prep->checkpoint) {
       events_since_checkpoint_ = 0;
       status = AddCheckpointLocked(&batch);
     }
-    for (const auto& [k, v] : event_puts) batch.Put("events", k, v);
-    for (const std::string& k : id_keys_new) batch.Put("event_ids", k, "");
-    if (journal.size() > empty_journal) batch.Put("journal", JournalKey(++journal_seq_), journal);
-    events_since_checkpoint_ += static_cast<int64_t>(event_puts.size());
-    // The derived records go to memory, not into the batch: no key order needed (the checkpoint sorts).
-    for (const std::string& user : dirty_users) {
-      internal::UserSummary& full = *summaries[user];
-      if (stats_changed.contains(user)) {
-        // The statistics changed. Rewriting the snapshot (dim² floats) on every commit made
-        // it most of the bytes written; instead the new events are listed as pending (reads
-        // replay them) until kMaxStatsPending of them, a rebuild or a new version.
-        const std::vector<internal::PendingSignal>& added = user_new_signals[user];
-        const bool snapshot = !stats_updater_ || rebuilt_users.contains(user) ||
-                              full.model_version() != version_as_loaded[user] ||
-                              PendingCount(full) + added.size() > kMaxStatsPending;
-        if (snapshot) {
-          prep->derived.emplace_back(kUserStats, keys::StringKey(user), StatsPart(full).SerializeAsString());
-          full.clear_stats_pending();
-          full.clear_stats_pending_signals();
-        } else {
-          full.mutable_stats_pending_signals()->Add(added.begin(), added.end());
-        }
-      }
-      // The counters part: the summary without its statistics, which are set aside
-      // for the serialisation instead of copied.
-      internal::UserSummary& counters = *summaries[user];
-      std::string version;
-      google::protobuf::RepeatedField<float> gram, rhs;
-      version.swap(*counters.mutable_model_version());
-      gram.Swap(counters.mutable_gram());
-      rhs.Swap(counters.mutable_rhs());
-      prep->derived.emplace_back(kUsers, keys::StringKey(user), counters.SerializeAsString());
-      version.swap(*counters.mutable_model_version());
-      gram.Swap(counters.mutable_gram());
-      rhs.Swap(counters.mutable_rhs());
-    }
-    for (const auto& [item, stats] : items) prep->derived.emplace_back(kItems, keys::I64Key(item), stats.SerializeAsString());
-    prep->cooc = std::move(co_deltas);  // published like the records above, checkpointed per item
   }
   if (!status.ok()) {
     prep->status = status;  // nothing is written; every caller of the group gets this
+    for (const std::string& id : id_keys_new) inflight_set_.erase(id);
     return;
   }
-  // The caches run ahead of the store by the groups not written yet; a failed write makes
-  // the next leader drop them (reset_caches_).
-  for (auto& [item, s] : items) item_cache_[item] = std::move(s);
-  if (!new_ids.empty()) {
-    std::vector<std::string> ids(new_ids.begin(), new_ids.end());
-    inflight_set_.insert(ids.begin(), ids.end());
-    inflight_ids_.emplace_back(prep->seq, std::move(ids));
+  for (const auto& [k, v] : event_puts) batch.Put("events", k, v);
+  if (journal.size() > empty_journal) batch.Put("journal", JournalKey(++journal_seq_), journal);
+  events_since_checkpoint_ += static_cast<int64_t>(event_puts.size());
+  // The derived records go to memory, not into the batch: no key order needed (the checkpoint sorts).
+  prep->derived.reserve(users.size() + items.size());
+  for (auto& [user, w] : users) {
+    internal::UserSummary& full = *w.summary;
+    if (w.stats_changed) {
+      // The statistics changed. Rewriting the snapshot (dim² floats) on every commit made
+      // it most of the bytes written; instead the new events are listed as pending (reads
+      // replay them) until kMaxStatsPending of them, a rebuild or a new version.
+      const bool snapshot = !stats_updater_ || w.rebuilt || full.model_version() != w.version_as_loaded ||
+                            PendingCount(full) + w.new_signals.size() > kMaxStatsPending;
+      if (snapshot) {
+        prep->derived.emplace_back(kUserStats, keys::StringKey(user), StatsPart(full).SerializeAsString());
+        full.clear_stats_pending();
+        full.clear_stats_pending_signals();
+      } else {
+        full.mutable_stats_pending_signals()->Add(w.new_signals.begin(), w.new_signals.end());
+      }
+    }
+    // The counters part: the summary without its statistics, which are set aside
+    // for the serialisation instead of copied.
+    std::string version;
+    google::protobuf::RepeatedField<float> gram, rhs;
+    version.swap(*full.mutable_model_version());
+    gram.Swap(full.mutable_gram());
+    rhs.Swap(full.mutable_rhs());
+    prep->derived.emplace_back(kUsers, keys::StringKey(user), full.SerializeAsString());
+    version.swap(*full.mutable_model_version());
+    gram.Swap(full.mutable_gram());
+    rhs.Swap(full.mutable_rhs());
   }
+  for (const auto& [item, stats] : items) prep->derived.emplace_back(kItems, keys::I64Key(item), stats->SerializeAsString());
+  prep->cooc = std::move(co_deltas);  // published like the records above, checkpointed per item
+  // The caches run ahead of the store by the groups not written yet; a failed write makes
+  // the next leader drop them (reset_caches_). The ids stay in flight until the group's write.
+  std::sort(id_keys_new.begin(), id_keys_new.end());
+  for (const std::string& k : id_keys_new) batch.Put("event_ids", k, "");
+  if (!id_keys_new.empty()) inflight_ids_.emplace_back(prep->seq, std::move(id_keys_new));
 }
 
 absl::StatusOr<bool> EventStore::ReadDerivedLocked(int kind, const std::string& key,

@@ -242,7 +242,7 @@ class EventStore {
   // (whoever holds leader_active_), so appends skip most point reads.
   static constexpr size_t kMaxCachedUsers = 200'000, kMaxCachedItems = 1'000'000;
   absl::node_hash_map<std::string, internal::UserSummary> summary_cache_;  // pointer-stable (PrepareGroup)
-  absl::flat_hash_map<int64_t, internal::ItemStats> item_cache_;
+  absl::node_hash_map<int64_t, internal::ItemStats> item_cache_;  // pointer-stable too
 };
 
 // What counts as a positive event (likes, accepts, watches, clicks, ratings of 4-5) and

@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/merge_operator.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/db_ttl.h>
 #include <rocksdb/write_batch.h>
@@ -70,6 +71,24 @@ class CountMapAddOperator final : public rocksdb::AssociativeMergeOperator {
     return true;
   }
   const char* Name() const override { return "chatrec.CountMapAdd"; }
+};
+
+// The leading length-prefixed string of a key (keys::AppendString: a u32 big-endian length and
+// the bytes), e.g. the user of an event key.
+class LeadingStringPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "chatrec.LeadingStringPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return {key.data(), Length(key)}; }
+  bool InDomain(const rocksdb::Slice& key) const override { return Length(key) > 0; }
+
+ private:
+  // The prefix's length in bytes, 0 if the key does not start with a whole one.
+  static size_t Length(const rocksdb::Slice& key) {
+    if (key.size() < 4) return 0;
+    const auto* b = reinterpret_cast<const unsigned char*>(key.data());
+    const size_t n = 4 + ((size_t{b[0]} << 24) | (size_t{b[1]} << 16) | (size_t{b[2]} << 8) | size_t{b[3]});
+    return n <= key.size() ? n : 0;
+  }
 };
 
 }  // namespace
@@ -214,6 +233,10 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const KvStoreOptions& opt
         options.probed_column_families.end()) {
       cf_options.memtable_whole_key_filtering = true;
       cf_options.memtable_prefix_bloom_size_ratio = 0.05;  // of the write buffer (3.2 MB at 64 MB)
+    }
+    if (std::find(options.string_prefixed_column_families.begin(), options.string_prefixed_column_families.end(),
+                  cf) != options.string_prefixed_column_families.end()) {
+      cf_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<LeadingStringPrefix>();
     }
     descriptors.emplace_back(cf, cf_options);
   }

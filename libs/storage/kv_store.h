@@ -45,6 +45,10 @@ struct KvStoreOptions {
   // Column families probed mostly for keys they do not hold (duplicate checks): their memtables
   // get a Bloom filter of whole keys, so such a probe skips the memtable's skip-list search.
   std::vector<std::string> probed_column_families;
+  // Column families whose keys start with a keys::AppendString string (a user) and whose writes
+  // come in runs of one such prefix: their memtables keep the last insert position of each prefix
+  // and start the next insert of that prefix there, instead of searching the skip list from the top.
+  std::vector<std::string> string_prefixed_column_families;
 };
 
 class KvStore {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "chatrec/internal/store.pb.h"
@@ -21,6 +22,36 @@ class KvStoreTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
   std::filesystem::path dir_;
 };
+
+// Keys that start with a whole keys::AppendString string get a memtable insert hint per string;
+// keys that do not (too short, or a length past their end) are inserted as usual. Either way
+// every key reads back, in order, after batches that interleave the prefixes.
+TEST_F(KvStoreTest, StringPrefixedColumnFamiliesKeepEveryKeyInOrder) {
+  auto store = KvStore::Open({.path = dir_, .column_families = {"ev"}, .string_prefixed_column_families = {"ev"}});
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::vector<std::string> expected = {"", "ab", std::string("\0\0\0\x09short", 9)};
+  for (int round = 0; round < 3; ++round) {
+    KvStore::Batch batch(store->get());
+    for (int user = 0; user < 20; ++user) {
+      for (int i = 0; i < 5; ++i) {
+        std::string key = keys::StringKey("user-" + std::to_string(user));
+        keys::AppendI64(&key, round * 100 + (i * 7) % 5);
+        batch.Put("ev", key, "v");
+        expected.push_back(key);
+      }
+    }
+    for (size_t k = 0; k < 3; ++k) batch.Put("ev", expected[k], "odd");
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  std::sort(expected.begin(), expected.end());
+  expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+  std::vector<std::string> got;
+  ASSERT_TRUE((*store)->Scan("ev", "", [&](std::string_view key, std::string_view) {
+                        got.emplace_back(key);
+                        return true;
+                      }).ok());
+  EXPECT_EQ(got, expected);
+}
 
 TEST_F(KvStoreTest, PutGetAcrossReopen) {
   {
