@@ -19,7 +19,8 @@
 #                 CHATREC_LLM_ENDPOINT → --llm_endpoint, CHATREC_LLM_MODEL → --llm_model,
 #                 CHATREC_LLM_TIMEOUT_MS → --llm_timeout_ms, CHATREC_LLM_API_KEY_ENV → --llm_api_key_env,
 #                 CHATREC_LLM_RERANK → --llm_rerank, CHATREC_LLM_REWORD → --llm_reword,
-#                 CHATREC_LLM_TEMPERATURE → --llm_temperature, CHATREC_LLM_MAX_TOKENS → --llm_max_tokens
+#                 CHATREC_LLM_TEMPERATURE → --llm_temperature, CHATREC_LLM_MAX_TOKENS → --llm_max_tokens,
+#                 CHATREC_RERANKER → --reranker, CHATREC_RERANKER_POLL_MS → --reranker_poll_ms
 #   retrieval, scoring, feedback   CHATREC_MODEL_POLL_MS → --model_poll_ms
 #   retrieval     CHATREC_FEEDBACK_ADDR → --feedback (trending and co-occurrence sources)
 #   feedback      CHATREC_SYNC → --sync
@@ -59,6 +60,8 @@ run_service() {
       flag llm_reword "${CHATREC_LLM_REWORD:-}"
       flag llm_temperature "${CHATREC_LLM_TEMPERATURE:-}"
       flag llm_max_tokens "${CHATREC_LLM_MAX_TOKENS:-}"
+      flag reranker "${CHATREC_RERANKER:-}"
+      flag reranker_poll_ms "${CHATREC_RERANKER_POLL_MS:-}"
       ;;
     feedback)
       flag model_poll_ms "${CHATREC_MODEL_POLL_MS:-}"
@@ -141,7 +144,7 @@ case "$command" in
     esac
     ;;
   help | --help)
-    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *) exec "$command" "$@" ;;
 esac

@@ -8,7 +8,8 @@
 // Learned by TrainPairwise (RankNet-style pairwise logistic loss, SGD with L2) from
 // replayed training dialogues (`chatrec train reranker`), saved as a small versioned JSON
 // file (`<store_dir>/reranker.json`); DialogueCore applies it to its top `depth`
-// candidates when DialogueCoreOptions.reranker is set. Immutable once built; thread-safe.
+// candidates when DialogueCoreOptions.rerankers (reranker_watcher.h, which turns a --reranker
+// flag into one and swaps in newer files) serves one. Immutable once built; thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -532,7 +532,10 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     *sreq.mutable_kg_context() = kg;
     // A few more than k, so that a KG neighbour can take the last slot (below), and at least what the
     // re-ranker reorders.
-    const int rerank_depth = capture != nullptr ? k : o_.reranker != nullptr ? o_.reranker->depth() : 0;
+    // One snapshot of the learned re-ranker for the whole turn, even if a new file is swapped in meanwhile.
+    const std::shared_ptr<const Reranker> reranker =
+        capture == nullptr && o_.rerankers != nullptr ? o_.rerankers->Current() : nullptr;
+    const int rerank_depth = capture != nullptr ? k : reranker != nullptr ? reranker->depth() : 0;
     sreq.set_k(std::min(std::max(k, rerank_depth) + 20, 1000));
     absl::flat_hash_map<int64_t, uint32_t> sources;
     absl::Status scored = ScoreCandidates(*candidates, deadline, &sreq, &ranked, &sources);
@@ -559,12 +562,12 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
       }
     }
     // 4b. The learned re-ranker reorders the first places (or, when learning it, what it would read).
-    if (scored.ok() && (capture != nullptr || o_.reranker != nullptr)) {
+    if (scored.ok() && (capture != nullptr || reranker != nullptr)) {
       RerankList list = RerankInputs(session, ranked, sources, rerank_depth);
       if (capture != nullptr) {
         *capture = std::move(list);
       } else {
-        const std::vector<size_t> order = o_.reranker->Order(list.turn, list.candidates);
+        const std::vector<size_t> order = reranker->Order(list.turn, list.candidates);
         std::vector<Ranked> reordered;
         reordered.reserve(ranked.size());
         for (size_t i : order) reordered.push_back(std::move(ranked[i]));

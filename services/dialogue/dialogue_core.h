@@ -17,6 +17,7 @@
 #include "libs/common/time.h"
 #include "libs/dialogue/clients.h"
 #include "libs/dialogue/reranker.h"
+#include "libs/dialogue/reranker_watcher.h"
 #include "libs/dialogue/session_store.h"
 #include "libs/dialogue/state.h"
 #include "libs/llm/llm_backend.h"
@@ -71,9 +72,10 @@ struct DialogueCoreOptions {
   // after those words in the training dialogues (when the model has rows for them); 0: off.
   float seeker_word_weight = 0;
   // The learned re-ranker (libs/dialogue/reranker.h; `chatrec train reranker` writes one to
-  // <store_dir>/reranker.json): it reorders the first reranker->depth() films of the engine's ranking
-  // (after the genre filter's merge, before the lead with discussed titles); null: off.
-  const Reranker* reranker = nullptr;
+  // <store_dir>/reranker.json), through the watcher that owns it and swaps in newer files: each turn
+  // takes rerankers->Current() once and, when it is set, reorders the first depth() films of the
+  // engine's ranking (after the genre filter's merge, before the lead with discussed titles); null: off.
+  const RerankerWatcher* rerankers = nullptr;
 };
 
 // The engine's ranking of one turn before the re-ranker, with what the re-ranker reads

@@ -65,9 +65,10 @@ TEST_F(DialogueCoreTest, RerankerReordersTheFirstPlacesAsItsWeightsSay) {
   LinearRanker linear{std::vector<float>(names.size(), 0.f), std::vector<float>(names.size(), 1.f),
                       std::vector<float>(names.size(), 0.f)};
   linear.weights[std::find(names.begin(), names.end(), "log_position") - names.begin()] = 1.f;
-  const Reranker reverse_first_four(linear, 4, {}, "{}");
+  const auto reverse_first_four =
+      RerankerWatcher::Fixed(std::make_shared<const Reranker>(Reranker(linear, 4, {}, "{}")));
   DialogueCoreOptions options = Options();
-  options.reranker = &reverse_first_four;
+  options.rerankers = reverse_first_four.get();
   core_ = std::make_unique<DialogueCore>(options);
   auto after = core_->Rank(r.session_id(), 10, deadline_, 0);
   ASSERT_TRUE(after.ok()) << after.status();
@@ -79,6 +80,47 @@ TEST_F(DialogueCoreTest, RerankerReordersTheFirstPlacesAsItsWeightsSay) {
   // Converse serves the re-ranked list too.
   auto served = Turn("more comedies", r.session_id());
   ASSERT_GT(served.items_size(), 0);
+}
+
+// A running core applies the re-ranker its watcher serves at each turn: a file written to the store
+// while it runs reorders the next turn, and removing it goes back to the engine's order (the watcher
+// is refreshed explicitly here, as the service's poller does every --reranker_poll_ms).
+TEST_F(DialogueCoreTest, RerankerFileWrittenWhileRunningAppliesFromTheNextTurn) {
+  const std::filesystem::path store = dir_.string() + "_store";  // beside the session store
+  std::filesystem::remove_all(store);
+  std::filesystem::create_directories(store);
+  auto watcher = RerankerWatcher::Create("", store.string(), std::chrono::milliseconds(0));
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  DialogueCoreOptions options = Options();
+  options.rerankers = watcher->get();
+  core_ = std::make_unique<DialogueCore>(options);
+  auto r = Turn("a comedy");
+  auto before = core_->Rank(r.session_id(), 10, deadline_, 0);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_GE(before->size(), 3u);
+
+  const auto& names = Reranker::FeatureNames();
+  LinearRanker linear{std::vector<float>(names.size(), 0.f), std::vector<float>(names.size(), 1.f),
+                      std::vector<float>(names.size(), 0.f)};
+  linear.weights[std::find(names.begin(), names.end(), "log_position") - names.begin()] = 1.f;
+  const int depth = 3;
+  ASSERT_TRUE(Reranker(linear, depth, {}, "{}").Save((store / Reranker::kStoreFile).string()).ok());
+  auto same = core_->Rank(r.session_id(), 10, deadline_, 0);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(*same, *before) << "nothing changes until the watcher has looked";
+  ASSERT_TRUE((*watcher)->Refresh().value_or(false));
+  auto after = core_->Rank(r.session_id(), 10, deadline_, 0);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(std::vector<int64_t>(after->begin(), after->begin() + depth),
+            std::vector<int64_t>(before->rend() - depth, before->rend()));
+
+  std::filesystem::remove(store / Reranker::kStoreFile);
+  ASSERT_TRUE((*watcher)->Refresh().value_or(false));
+  auto without = core_->Rank(r.session_id(), 10, deadline_, 0);
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ(*without, *before);
+  core_.reset();  // before the watcher it points to
+  std::filesystem::remove_all(store);
 }
 
 // With hard_genre_people off, "a comedy" ranks instead of filtering: the session still holds the

@@ -1,14 +1,14 @@
 // chatrec-dialogue: the conversational front; the only service frontends call.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <optional>
 #include <memory>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "libs/catalog/catalog_store.h"
-#include "libs/dialogue/reranker.h"
+#include "libs/dialogue/reranker_watcher.h"
 #include "libs/server/server.h"
 #include "libs/storage/layout.h"
 #include "services/dialogue/dialogue_service.h"
@@ -26,6 +26,10 @@ ABSL_FLAG(int, candidates, 200, "Candidates asked from retrieval per turn");
 ABSL_FLAG(std::string, reranker, "",
           "The learned re-ranker (`chatrec train reranker`): a file, or none; empty: <store_dir>/reranker.json when "
           "the store has one");
+ABSL_FLAG(int, reranker_poll_ms, 5000,
+          "How often to look for a new re-ranker file (0: never): a changed file is swapped in, one that does not "
+          "load keeps the current one, and a removed <store_dir>/reranker.json means none (a removed --reranker "
+          "FILE keeps the one loaded)");
 ABSL_FLAG(std::string, llm_endpoint, "",
           "Optional LLM: base URL of an OpenAI-compatible chat-completions server (llama.cpp, vLLM, Ollama), "
           "e.g. http://127.0.0.1:8080; empty: no LLM");
@@ -86,15 +90,14 @@ int main(int argc, char** argv) {
                  llm->rerank() ? "on" : "off", llm->reword() ? "on" : "off");
   }
 
-  std::optional<dialogue::Reranker> reranker;
-  const std::string reranker_path = dialogue::Reranker::PathFor(absl::GetFlag(FLAGS_reranker), layout.root);
-  if (!reranker_path.empty()) {
-    auto loaded = dialogue::Reranker::Load(reranker_path);
-    if (!loaded.ok()) {
-      return std::fprintf(stderr, "%s (or start with --reranker none)\n", loaded.status().ToString().c_str()), 1;
-    }
-    reranker = std::move(*loaded);
-    std::fprintf(stderr, "dialogue: re-ranker %s (first %d places)\n", reranker_path.c_str(), reranker->depth());
+  auto rerankers = dialogue::RerankerWatcher::Create(absl::GetFlag(FLAGS_reranker), layout.root,
+                                                     std::chrono::milliseconds(absl::GetFlag(FLAGS_reranker_poll_ms)));
+  if (!rerankers.ok()) return std::fprintf(stderr, "%s\n", rerankers.status().ToString().c_str()), 1;
+  if (auto current = (*rerankers)->Current()) {
+    std::fprintf(stderr, "dialogue: re-ranker %s (first %d places)\n", (*rerankers)->CurrentPath().c_str(),
+                 current->depth());
+  } else if (!(*rerankers)->watched_path().empty() && absl::GetFlag(FLAGS_reranker_poll_ms) > 0) {
+    std::fprintf(stderr, "dialogue: no re-ranker yet; watching %s\n", (*rerankers)->watched_path().c_str());
   }
 
   dialogue::ClientTimeouts timeouts;
@@ -109,7 +112,7 @@ int main(int argc, char** argv) {
                                .scoring = &scoring,
                                .candidates = absl::GetFlag(FLAGS_candidates),
                                .llm = llm.get(),
-                               .reranker = reranker ? &*reranker : nullptr});
+                               .rerankers = rerankers->get()});
   ThreadPool pool(absl::GetFlag(FLAGS_workers));
   dialogue::DialogueServiceImpl service(&core, &pool);
   (*server)->AddService(&service, "chatrec.v1.DialogueService");

@@ -1,7 +1,8 @@
 // The CLI's JSON interface, as the issues define it and independent checks read it: `chatrec
 // eval` on a split given as files, `chatrec eval redial` on both ReDial formats, and the bench
-// commands at tiny sizes must each print one JSON object with the promised fields. (Speed is
-// measured by running the benches, never asserted here.)
+// commands at tiny sizes must each print one JSON object with the promised fields, and `chatrec
+// simulate` applies the re-ranker --reranker names. (Speed is measured by running the benches,
+// never asserted here.)
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "libs/common/data_dir.h"
+#include "libs/dialogue/reranker.h"
 #include "tests/integration/process.h"
 
 namespace chatrec::testing {
@@ -169,6 +171,60 @@ TEST_F(CliInterfaceTest, EvalRedialOnTurnsAndOnDialoguesPrintsRecallAtOneTenFift
   EXPECT_NE(last_log_.find("the need factor must be >= 0"), std::string::npos) << last_log_;
   EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--hard_genre_people_fill_bonus", "-0.5", "--json"}, &j), 2);
   EXPECT_NE(last_log_.find("--hard_genre_people_fill_bonus must be"), std::string::npos) << last_log_;
+}
+
+// `chatrec simulate` runs the engine as served, the learned re-ranker included, with --reranker as
+// for `eval redial` and the dialogue service: the store's reranker.json by default, a named file,
+// or none; a file that cannot be loaded is an error (exit 2) naming it.
+TEST_F(CliInterfaceTest, SimulateAppliesTheRerankerTheStoreOrTheFlagNames) {
+  const std::string store = (dir_ / "ml").string();
+  json j;
+  ASSERT_EQ(Run({"import", "--store_dir", store}, &j), 0) << last_log_;
+  ASSERT_EQ(Run({"train", "--store_dir", store, "--iterations", "6"}, &j), 0) << last_log_;
+  auto simulate = [&](const std::vector<std::string>& extra, json* out) {
+    std::vector<std::string> args = {"simulate", "--store_dir", store, "--episodes", "20", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Run(args, out);
+  };
+  json plain, none;
+  ASSERT_EQ(simulate({}, &plain), 0) << last_log_;
+  EXPECT_EQ(plain["reranker"], "none") << "the store has no reranker.json";
+  ASSERT_EQ(simulate({"--reranker", "none"}, &none), 0) << last_log_;
+  EXPECT_EQ(none["questions_on"], plain["questions_on"]);
+  const double success_at_1 = plain["questions_on"]["success@1"].get<double>();
+  ASSERT_GT(success_at_1, 0.2) << plain.dump() << ": too few successes to see a re-ranker's effect";
+
+  // A re-ranker that reverses the engine's first 100 places (all weight on the engine's place).
+  const auto& names = dialogue::Reranker::FeatureNames();
+  dialogue::LinearRanker reverse{std::vector<float>(names.size(), 0.f), std::vector<float>(names.size(), 1.f),
+                                 std::vector<float>(names.size(), 0.f)};
+  reverse.weights[std::find(names.begin(), names.end(), "log_position") - names.begin()] = 1.f;
+  const std::string store_file = store + "/" + dialogue::Reranker::kStoreFile;
+  ASSERT_TRUE(dialogue::Reranker(reverse, 100, {}, "{}").Save(store_file).ok());
+  json reversed, named, off;
+  ASSERT_EQ(simulate({}, &reversed), 0) << last_log_;
+  EXPECT_EQ(reversed["reranker"], store_file);
+  EXPECT_LT(reversed["questions_on"]["success@1"].get<double>(), success_at_1) << reversed.dump();
+  const std::string copy = (dir_ / "copy.json").string();
+  std::filesystem::copy_file(store_file, copy);
+  ASSERT_EQ(simulate({"--reranker", copy}, &named), 0) << last_log_;
+  EXPECT_EQ(named["reranker"], copy);
+  EXPECT_EQ(named["questions_on"], reversed["questions_on"]);
+  ASSERT_EQ(simulate({"--reranker", "none"}, &off), 0) << last_log_;
+  EXPECT_EQ(off["reranker"], "none");
+  EXPECT_EQ(off["questions_on"], plain["questions_on"]) << "none ignores the store's file";
+
+  // Files that cannot be used: named, with the way out, exit code 2; the store's own file too.
+  const std::string bad = (dir_ / "bad_reranker.json").string();
+  std::ofstream(bad) << "{\"format\": \"chatrec-reranker\", \"version\": 1";
+  EXPECT_EQ(simulate({"--reranker", bad}, &j), 2);
+  EXPECT_NE(last_log_.find("re-ranker file " + bad + ": not a JSON object"), std::string::npos) << last_log_;
+  EXPECT_NE(last_log_.find("(or --reranker none)"), std::string::npos) << last_log_;
+  EXPECT_EQ(simulate({"--reranker", (dir_ / "missing.json").string()}, &j), 2);
+  EXPECT_NE(last_log_.find("cannot open re-ranker file"), std::string::npos) << last_log_;
+  std::filesystem::copy_file(bad, store_file, std::filesystem::copy_options::overwrite_existing);
+  EXPECT_EQ(simulate({}, &j), 2);
+  EXPECT_NE(last_log_.find(store_file), std::string::npos) << last_log_;
 }
 
 TEST_F(CliInterfaceTest, BenchScoringPrintsTheFieldsOfIssue4) {

@@ -17,10 +17,9 @@
 // `chatrec train reranker` replays dialogues the same way (same engine flags) and learns the
 // re-ranker (libs/dialogue/reranker.h) from the engine's top --rerank_depth films at each
 // recommender turn, the films the human recommender named being the relevant ones; it writes
-// <store_dir>/reranker.json (or --out), which `eval redial` and the dialogue service then apply.
+// <store_dir>/reranker.json (or --out), which `eval redial`, `simulate` and the dialogue service then apply.
 #include <algorithm>
 #include <chrono>
-#include <optional>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -42,6 +41,7 @@
 #include "libs/nlu/understander.h"
 #include "libs/storage/layout.h"
 #include "libs/dialogue/reranker.h"
+#include "libs/dialogue/reranker_watcher.h"
 #include "services/dialogue/dialogue_core.h"
 #include "services/dialogue/in_process_clients.h"
 #include "services/retrieval/event_store_signals.h"
@@ -93,8 +93,8 @@ ABSL_FLAG(std::string, train_dialogues, "",
           "(default: --redial_dialogues, i.e. the KGSF and CFCRS validation splits)");
 
 ABSL_FLAG(std::string, reranker, "",
-          "eval redial: the learned re-ranker to apply: a file from `chatrec train reranker`, or none; empty: "
-          "<store_dir>/reranker.json when the store has one");
+          "eval redial, simulate: the learned re-ranker to apply: a file from `chatrec train reranker`, or none; "
+          "empty: <store_dir>/reranker.json when the store has one");
 ABSL_FLAG(std::string, out, "", "train reranker: where to write the re-ranker (default <store_dir>/reranker.json)");
 ABSL_FLAG(int, rerank_depth, chatrec::dialogue::Reranker::kDefaultDepth,
           "train reranker: how many of the engine's first films the re-ranker reorders (and learns from)");
@@ -346,15 +346,11 @@ int RedialReplay(bool train_reranker) {
   core_options.seeker_word_weight = static_cast<float>(word_weight);
   core_options.hard_genre_people_fill_bonus = static_cast<float>(fill_bonus);
   // The learned re-ranker: the store's unless --reranker says otherwise; never when learning one.
-  std::optional<dialogue::Reranker> reranker;
-  const std::string reranker_path =
-      train_reranker ? "" : dialogue::Reranker::PathFor(absl::GetFlag(FLAGS_reranker), layout.root);
-  if (!reranker_path.empty()) {
-    auto loaded = dialogue::Reranker::Load(reranker_path);
-    if (!loaded.ok()) return std::fprintf(stderr, "%s (or --reranker none)\n", loaded.status().ToString().c_str()), 2;
-    reranker = std::move(*loaded);
-    core_options.reranker = &*reranker;
-  }
+  auto rerankers = dialogue::RerankerWatcher::Create(train_reranker ? "none" : absl::GetFlag(FLAGS_reranker),
+                                                     layout.root, std::chrono::milliseconds(0));
+  if (!rerankers.ok()) return std::fprintf(stderr, "%s\n", rerankers.status().ToString().c_str()), 2;
+  core_options.rerankers = rerankers->get();
+  const std::string reranker_path = (*rerankers)->CurrentPath();  // "" for none
   const int rerank_depth = absl::GetFlag(FLAGS_rerank_depth);
   if (train_reranker && (rerank_depth < 1 || rerank_depth > 1000)) {
     return std::fprintf(stderr, "--rerank_depth must be 1..1000\n"), 2;
@@ -604,7 +600,7 @@ int RedialReplay(bool train_reranker) {
                        {"bias_scale", term_weights.bias},
                        {"item_item_scale", served_model.item_item.scale},
                        {"entity_item_scale", served_model.entity_item.scale}};
-  j["reranker"] = reranker ? reranker_path : "none";
+  j["reranker"] = reranker_path.empty() ? "none" : reranker_path;
   j["seconds"] = seconds;
   if (recall_depth > 0) {
     // Shares of the new targets: in the first d places; returned by each source (anywhere in the list).
@@ -655,7 +651,7 @@ int RedialReplay(bool train_reranker) {
   row("floor: re-mention", rementioned);
   row("floor: co-mention counts (training dialogues)", co_mentioned);
   std::printf("published (all targets): KBRD 0.030/0.163/0.338, KGSF 0.039/0.183/0.378, UniCRS 0.051/0.224/0.428\n");
-  std::printf("re-ranker: %s\n", reranker ? reranker_path.c_str() : "none");
+  std::printf("re-ranker: %s\n", reranker_path.empty() ? "none" : reranker_path.c_str());
   return 0;
 }
 

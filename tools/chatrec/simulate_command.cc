@@ -1,7 +1,9 @@
 // `chatrec simulate`: simulated users (services/dialogue/user_simulator.h) talk to the
 // dialogue engine in-process, each with one target film in mind; success@1 and
 // success@10 within --max_turns user turns and the average number of turns, with the
-// clarifying-question policy on and off. Works on any store (ML-100K or ReDial).
+// clarifying-question policy on and off. Works on any store (ML-100K or ReDial). The engine is
+// the one served, the learned re-ranker included: --reranker as for `eval redial` and the
+// dialogue service (the store's reranker.json when it has one, a file, or none).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/catalog/catalog_store.h"
 #include "libs/common/progress.h"
+#include "libs/dialogue/reranker_watcher.h"
 #include "libs/model/model_store.h"
 #include "libs/nlu/understander.h"
 #include "libs/storage/layout.h"
@@ -21,7 +24,8 @@
 #include "tools/chatrec/commands.h"
 #include "tools/chatrec/flags.h"
 
-ABSL_DECLARE_FLAG(uint64_t, seed);  // train_command.cc
+ABSL_DECLARE_FLAG(uint64_t, seed);           // train_command.cc
+ABSL_DECLARE_FLAG(std::string, reranker);    // eval_redial_command.cc: the same flag, the same meaning
 ABSL_FLAG(int, episodes, 200, "simulate: number of target films (one conversation each per setting)");
 ABSL_FLAG(int, max_turns, 5, "simulate: user turns per conversation, the opening included");
 ABSL_FLAG(int, follow_up_min_candidates, chatrec::dialogue::DialogueCoreOptions().follow_up_min_candidates,
@@ -46,6 +50,10 @@ int SimulateCommand(const std::vector<std::string>&) {
   if (!models.ok()) return std::fprintf(stderr, "%s (run chatrec train first)\n", models.status().ToString().c_str()), 1;
   auto nlu = nlu::Understander::Create(**catalog);
   if (!nlu.ok()) return std::fprintf(stderr, "%s\n", nlu.status().ToString().c_str()), 1;
+  auto rerankers =
+      dialogue::RerankerWatcher::Create(absl::GetFlag(FLAGS_reranker), layout.root, std::chrono::milliseconds(0));
+  if (!rerankers.ok()) return std::fprintf(stderr, "%s\n", rerankers.status().ToString().c_str()), 2;
+  const std::string reranker_path = (*rerankers)->CurrentPath();  // "" for none
   const auto session_dir = std::filesystem::temp_directory_path() / ("chatrec_simulate_" + std::to_string(getpid()));
   auto sessions = dialogue::SessionStore::Open(session_dir.string(), 0, /*sync=*/false);
   if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
@@ -63,7 +71,8 @@ int SimulateCommand(const std::vector<std::string>&) {
                       {"max_turns", max_turns},
                       {"seed", seed},
                       {"follow_up_min_candidates", absl::GetFlag(FLAGS_follow_up_min_candidates)},
-                      {"follow_up_attributes", absl::GetFlag(FLAGS_follow_up_attributes)}};
+                      {"follow_up_attributes", absl::GetFlag(FLAGS_follow_up_attributes)},
+                      {"reranker", reranker_path.empty() ? "none" : reranker_path}};
   Progress progress("simulating", static_cast<int64_t>(targets.size()) * 4);
   int64_t done = 0;
   for (bool ask : {true, false}) {
@@ -71,7 +80,8 @@ int SimulateCommand(const std::vector<std::string>&) {
                                  .feedback = &feedback, .retrieval = &retrieval, .scoring = &scoring,
                                  .ask_questions = ask,
                                  .follow_up_min_candidates = absl::GetFlag(FLAGS_follow_up_min_candidates),
-                                 .follow_up_attributes = absl::GetFlag(FLAGS_follow_up_attributes)});
+                                 .follow_up_attributes = absl::GetFlag(FLAGS_follow_up_attributes),
+                                 .rerankers = rerankers->get()});
     nlohmann::json setting;
     for (int k : {1, 10}) {
       // The same seed per setting: each setting's users name the same genres.
@@ -103,8 +113,9 @@ int SimulateCommand(const std::vector<std::string>&) {
     std::printf("%s\n", j.dump().c_str());
     return 0;
   }
-  std::printf("simulated users on %s (%s): %zu targets, at most %d turns, seed %llu, %.1f s\n", layout.root.c_str(),
-              (*catalog)->meta().dataset().c_str(), targets.size(), max_turns, static_cast<unsigned long long>(seed),
+  std::printf("simulated users on %s (%s): %zu targets, at most %d turns, seed %llu, re-ranker %s, %.1f s\n",
+              layout.root.c_str(), (*catalog)->meta().dataset().c_str(), targets.size(), max_turns,
+              static_cast<unsigned long long>(seed), reranker_path.empty() ? "none" : reranker_path.c_str(),
               j["seconds"].get<double>());
   std::printf("%-16s %10s %10s %12s %12s %10s\n", "", "success@1", "success@10", "avg turns@1", "avg turns@10",
               "questions");
