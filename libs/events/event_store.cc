@@ -267,6 +267,8 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOpt
                                            .string_prefixed_column_families = {"events", "event_ids"}}));
   std::unique_ptr<EventStore> store(new EventStore(std::move(kv), o));
   RETURN_IF_ERROR(store->ReplayJournal());
+  store->leader_thread_ = std::thread([s = store.get()] { s->LeaderLoop(); });
+  store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
   return store;
 }
 
@@ -276,6 +278,7 @@ const char* EventStore::DerivedCf(int kind) {
 }
 
 EventStore::~EventStore() {
+  StopCommitThreads();
   if (!kv_->read_only()) (void)Checkpoint();
 }
 
@@ -288,7 +291,9 @@ absl::Status EventStore::Checkpoint() {
   if (kv_->read_only()) return absl::OkStatus();
   std::unique_lock<std::mutex> lock(mu_);
   ++store_waiters_;
+  ++role_waiters_;  // the leader thread lets us in after its current group
   cv_.wait(lock, [&] { return !leader_active_; });
+  --role_waiters_;
   --store_waiters_;
   leader_active_ = true;
   DrainLocked(lock);  // every written group is published, nothing is in flight
@@ -406,62 +411,87 @@ absl::StatusOr<internal::UserSummary> EventStore::RefreshSummary(const std::stri
 void EventStore::Enqueue(Pending* p) {
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(p);
-  while (!p->done) {
-    if (!leader_active_ && !queue_.empty() && prepared_.empty()) {
-      // Become the leader: prepare everything queued so far as one group. At most one group
-      // waits for the writer: the queue meanwhile grows into the next, larger group (one
-      // fsync and one write of each user's and item's counters for more events).
-      leader_active_ = true;
-      size_t events = 0;
-      for (const Pending* g : queue_) events += g->events.size();
-      // Room for the group's records up front (an event and its id, about 200 bytes, plus the
-      // user and item records), so RocksDB's batch is not copied as it grows.
-      auto prep = std::make_unique<Prepared>(kv_.get(), events * 512);
-      prep->group.assign(queue_.begin(), queue_.end());
-      queue_.clear();
-      const bool refresh = std::any_of(prep->group.begin(), prep->group.end(),
-                                       [](const Pending* g) { return g->refresher != nullptr; });
-      const bool full = summary_cache_.size() > kMaxCachedUsers || item_cache_.size() > kMaxCachedItems;
-      // A checkpoint writes what is published, so every earlier group must be written first.
-      prep->checkpoint = events_since_checkpoint_ >= checkpoint_events_;
-      // A refresher scans the stored history, and a cache that starts over reads the store:
-      // both need every earlier group written first.
-      if (refresh || full || reset_caches_ || prep->checkpoint) DrainLocked(lock);
-      if (full) {  // bounded by starting over
-        summary_cache_.clear();
-        item_cache_.clear();
-      }
-      while (!inflight_ids_.empty() && inflight_ids_.front().first <= written_seq_) {
-        for (const std::string& id : inflight_ids_.front().second) inflight_set_.erase(id);
-        inflight_ids_.pop_front();
-      }
-      prep->seq = next_seq_++;
-      prep->epoch = epoch_;
-      lock.unlock();
-      PrepareGroup(prep.get());
-      lock.lock();
-      if (!prep->status.ok()) reset_caches_ = true;  // the caches may hold part of the failed group
-      leader_active_ = false;
-      prepared_.push_back(std::move(prep));
-      WakeStoreWaitersLocked();
-      WakeNextLocked();
-      continue;
+  WakeNextLocked();
+  p->cv.wait(lock, [p] { return p->done; });
+}
+
+bool EventStore::CanLeadLocked() const {
+  return !leader_active_ && role_waiters_ == 0 && !queue_.empty() && prepared_.size() < kMaxPrepared;
+}
+
+void EventStore::LeaderLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    leader_cv_.wait(lock, [this] { return CanLeadLocked() || (stopping_ && queue_.empty()); });
+    if (!CanLeadLocked()) return;  // stopping, and nothing is queued
+    // Prepare everything queued so far as one group, while the writer writes the previous ones.
+    leader_active_ = true;
+    size_t events = 0;
+    for (const Pending* g : queue_) events += g->events.size();
+    // Room for the group's records up front (an event and its id, about 200 bytes, plus the
+    // user and item records), so RocksDB's batch is not copied as it grows.
+    auto prep = std::make_unique<Prepared>(kv_.get(), events * 512);
+    prep->group.assign(queue_.begin(), queue_.end());
+    queue_.clear();
+    const bool refresh = std::any_of(prep->group.begin(), prep->group.end(),
+                                     [](const Pending* g) { return g->refresher != nullptr; });
+    const bool full = summary_cache_.size() > kMaxCachedUsers || item_cache_.size() > kMaxCachedItems;
+    // A checkpoint writes what is published, so every earlier group must be written first.
+    prep->checkpoint = events_since_checkpoint_ >= checkpoint_events_;
+    // A refresher scans the stored history, and a cache that starts over reads the store:
+    // both need every earlier group written first.
+    if (refresh || full || reset_caches_ || prep->checkpoint) DrainLocked(lock);
+    if (full) {  // bounded by starting over
+      summary_cache_.clear();
+      item_cache_.clear();
     }
-    if (!writer_active_ && !prepared_.empty()) {
-      WriteOneLocked(lock);
-      continue;
+    while (!inflight_ids_.empty() && inflight_ids_.front().first <= written_seq_) {
+      for (const std::string& id : inflight_ids_.front().second) inflight_set_.erase(id);
+      inflight_ids_.pop_front();
     }
-    p->cv.wait(lock);
+    prep->seq = next_seq_++;
+    prep->epoch = epoch_;
+    lock.unlock();
+    PrepareGroup(prep.get());
+    lock.lock();
+    if (!prep->status.ok()) reset_caches_ = true;  // the caches may hold part of the failed group
+    leader_active_ = false;
+    prepared_.push_back(std::move(prep));
+    WakeStoreWaitersLocked();
+    WakeNextLocked();
   }
 }
 
-void EventStore::WakeNextLocked() {
-  if (!writer_active_ && !prepared_.empty()) {
-    Pending* first = prepared_.front()->group.front();
-    if (!first->done) first->cv.notify_one();
-  } else if (!leader_active_ && prepared_.empty() && !queue_.empty()) {
-    queue_.front()->cv.notify_one();
+void EventStore::WriterLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    writer_cv_.wait(lock, [this] {
+      return (!writer_active_ && !prepared_.empty()) || (leader_stopped_ && prepared_.empty());
+    });
+    if (prepared_.empty()) return;  // the leader has stopped and everything it prepared is written
+    WriteOneLocked(lock);
   }
+}
+
+void EventStore::StopCommitThreads() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!leader_thread_.joinable()) return;
+    stopping_ = true;
+    leader_cv_.notify_all();
+  }
+  leader_thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    leader_stopped_ = true;
+    writer_cv_.notify_all();
+  }
+  writer_thread_.join();
+}
+
+void EventStore::WakeNextLocked() {
+  if (!writer_active_ && !prepared_.empty()) writer_cv_.notify_one();
+  if (CanLeadLocked()) leader_cv_.notify_one();
 }
 
 void EventStore::WriteOneLocked(std::unique_lock<std::mutex>& lock) {
@@ -943,7 +973,9 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   // Serialised with appends, so no event of the user can slip in half-way.
   std::unique_lock<std::mutex> lock(mu_);
   ++store_waiters_;
+  ++role_waiters_;  // the leader thread lets us in after its current group
   cv_.wait(lock, [&] { return !leader_active_; });
+  --role_waiters_;
   --store_waiters_;
   leader_active_ = true;
   DrainLocked(lock);  // the user's history is complete in the store

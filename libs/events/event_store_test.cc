@@ -201,6 +201,35 @@ TEST_F(EventStoreTest, DeleteUserErasesHistoryAndSummary) {
   EXPECT_EQ(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, 1)})->recorded, 1);
 }
 
+// The commit threads never stop preparing while appends keep coming; DeleteUser and Checkpoint
+// still get their turn (after the group being prepared), and erase exactly the user's events.
+TEST_F(EventStoreTest, DeleteUserAndCheckpointGetTheirTurnUnderContinuousAppends) {
+  ASSERT_TRUE(store_->Append({Ev("x1", "gone", 3, v1::EVENT_TYPE_LIKE, 1), Ev("x2", "gone", 4, v1::EVENT_TYPE_LIKE, 2)})
+                  .ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> appended{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; !stop.load(); ++i) {
+        auto r = store_->Append({Ev(absl::StrCat("w", t, "-", i), absl::StrCat("busy", t), 1 + i % 50,
+                                    v1::EVENT_TYPE_CLICK, i)});
+        ASSERT_TRUE(r.ok()) << r.status();
+        appended += r->recorded;
+      }
+    });
+  }
+  while (appended.load() < 200) std::this_thread::yield();
+  EXPECT_EQ(*store_->DeleteUser("gone"), 2);
+  EXPECT_TRUE(store_->Checkpoint().ok());
+  stop = true;
+  for (auto& th : writers) th.join();
+  EXPECT_EQ(store_->GetSummary("gone")->event_count(), 0);
+  int64_t busy = 0;
+  for (int t = 0; t < 4; ++t) busy += store_->GetSummary(absl::StrCat("busy", t))->event_count();
+  EXPECT_EQ(busy, appended.load());
+}
+
 TEST_F(EventStoreTest, DeleteUserTakesTheUsersEventsOutOfTheItemCounters) {
   ASSERT_TRUE(store_->Append({Ev("a", "u", 1, v1::EVENT_TYPE_LIKE, 10), Ev("b", "u", 2, v1::EVENT_TYPE_LIKE, 20),
                               Ev("c", "u", 3, v1::EVENT_TYPE_DISLIKE, 30), Ev("d", "v", 1, v1::EVENT_TYPE_LIKE, 40),
