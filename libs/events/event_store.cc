@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <pthread.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -267,8 +268,14 @@ absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const EventStoreOpt
                                            .string_prefixed_column_families = {"events", "event_ids"}}));
   std::unique_ptr<EventStore> store(new EventStore(std::move(kv), o));
   RETURN_IF_ERROR(store->ReplayJournal());
-  store->leader_thread_ = std::thread([s = store.get()] { s->LeaderLoop(); });
-  store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  store->leader_thread_ = std::thread([s = store.get()] {
+    pthread_setname_np(pthread_self(), "events-leader");  // as top -H and perf show it
+    s->LeaderLoop();
+  });
+  store->writer_thread_ = std::thread([s = store.get()] {
+    pthread_setname_np(pthread_self(), "events-writer");
+    s->WriterLoop();
+  });
   return store;
 }
 
