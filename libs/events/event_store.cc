@@ -406,6 +406,16 @@ absl::StatusOr<AppendResult> EventStore::Append(absl::Span<const v1::Event> even
   return p.result;
 }
 
+void EventStore::AppendAsync(std::vector<v1::Event> events, AppendDone done) {
+  auto* p = new Pending;  // deleted once `done` has run (WriteOneLocked)
+  p->owned = std::move(events);
+  p->events = p->owned;
+  p->on_done = std::move(done);
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.push_back(p);
+  WakeNextLocked();
+}
+
 absl::StatusOr<internal::UserSummary> EventStore::RefreshSummary(const std::string& user_id,
                                                                  const SummaryRefresher& refresher) {
   Pending p;
@@ -530,6 +540,7 @@ void EventStore::WriteOneLocked(std::unique_lock<std::mutex>& lock) {
     ++epoch_;
     reset_caches_ = true;
   }
+  std::vector<Pending*> async_done;
   for (Pending* g : w->group) {
     if (!status.ok()) {
       if (g->refresher) {
@@ -538,6 +549,10 @@ void EventStore::WriteOneLocked(std::unique_lock<std::mutex>& lock) {
         g->result = status;
       }
     }
+    if (g->on_done) {
+      async_done.push_back(g);
+      continue;
+    }
     g->done = true;
     g->cv.notify_one();  // the caller may return (and free g) as soon as we unlock
   }
@@ -545,6 +560,13 @@ void EventStore::WriteOneLocked(std::unique_lock<std::mutex>& lock) {
   writer_active_ = false;
   WakeStoreWaitersLocked();
   WakeNextLocked();
+  if (async_done.empty()) return;
+  lock.unlock();  // the callbacks run with no lock of ours held
+  for (Pending* g : async_done) {
+    g->on_done(std::move(g->result));
+    delete g;
+  }
+  lock.lock();
 }
 
 void EventStore::DrainLocked(std::unique_lock<std::mutex>& lock) {

@@ -90,6 +90,12 @@ class EventStore {
   // duplicate). Events must be validated by the caller. Durable on return.
   // The options' stats_updater adds each new event's statistics.
   absl::StatusOr<AppendResult> Append(absl::Span<const v1::Event> events);
+  // The same without waiting: queues the events and returns at once; `done` runs once they are
+  // durable (or failed), on the store's writer thread (or whichever thread writes the group), with
+  // no lock of the store held. It must be quick and must not call the store (a gRPC reactor's
+  // Finish is fine). Every queued append is completed, also when the store closes.
+  using AppendDone = std::function<void(absl::StatusOr<AppendResult>)>;
+  void AppendAsync(std::vector<v1::Event> events, AppendDone done);
 
   // The user's summary (one consistent read; statistics include every stored event);
   // an empty one for a user never seen.
@@ -148,6 +154,8 @@ class EventStore {
     const SummaryRefresher* refresher = nullptr;
     absl::StatusOr<AppendResult> result = AppendResult{};
     absl::StatusOr<internal::UserSummary> refreshed = internal::UserSummary{};
+    std::vector<v1::Event> owned;  // AppendAsync's events (`events` views them)
+    AppendDone on_done;            // AppendAsync's: run instead of waking a waiting caller
     bool replay = false;  // events of the journal: derived state only (see ReplayJournal)
     bool replay_cooc = false;  // and their co-occurrences too (journals written since those are checkpointed)
     bool done = false;  // guarded by mu_

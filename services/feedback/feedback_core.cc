@@ -66,18 +66,38 @@ events::SummaryUpdater FeedbackCore::StatsUpdater(const model::ModelWatcher* mod
   };
 }
 
-absl::StatusOr<v1::RecordResponse> FeedbackCore::Record(const v1::RecordRequest& request) {
+absl::StatusOr<std::vector<v1::Event>> FeedbackCore::CheckedEvents(const v1::RecordRequest& request) const {
   if (request.events_size() == 0) return absl::InvalidArgumentError("events is empty");
   if (request.events_size() > kMaxBatch) {
     return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxBatch, " events per request; split the batch"));
   }
   std::vector<v1::Event> events(request.events().begin(), request.events().end());
   for (size_t i = 0; i < events.size(); ++i) RETURN_IF_ERROR(ValidateEvent(&events[i], static_cast<int>(i)));
-  ASSIGN_OR_RETURN(events::AppendResult r, o_.store->Append(events));
+  return events;
+}
+
+namespace {
+v1::RecordResponse ResponseOf(const events::AppendResult& r) {
   v1::RecordResponse resp;
   resp.set_recorded(r.recorded);
   resp.set_duplicates(r.duplicates);
   return resp;
+}
+}  // namespace
+
+absl::StatusOr<v1::RecordResponse> FeedbackCore::Record(const v1::RecordRequest& request) {
+  ASSIGN_OR_RETURN(std::vector<v1::Event> events, CheckedEvents(request));
+  ASSIGN_OR_RETURN(events::AppendResult r, o_.store->Append(events));
+  return ResponseOf(r);
+}
+
+void FeedbackCore::RecordAsync(const v1::RecordRequest& request, RecordDone done) {
+  absl::StatusOr<std::vector<v1::Event>> events = CheckedEvents(request);
+  if (!events.ok()) return done(events.status());
+  o_.store->AppendAsync(std::move(*events), [done = std::move(done)](absl::StatusOr<events::AppendResult> r) {
+    if (!r.ok()) return done(r.status());
+    done(ResponseOf(*r));
+  });
 }
 
 absl::StatusOr<v1::GetHistoryResponse> FeedbackCore::GetHistory(const v1::GetHistoryRequest& req) const {

@@ -3,6 +3,7 @@
 // request already sees the new behaviour vector, and answers history queries.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,11 @@ class FeedbackCore {
 
   // All events are checked first; one bad event rejects the request and nothing is written.
   absl::StatusOr<v1::RecordResponse> Record(const v1::RecordRequest& request);
+  // The same without waiting for the group commit: `done` runs once the events are durable (on
+  // the event store's writer thread: it must be quick), or before this returns if the request
+  // is invalid.
+  using RecordDone = std::function<void(absl::StatusOr<v1::RecordResponse>)>;
+  void RecordAsync(const v1::RecordRequest& request, RecordDone done);
   absl::StatusOr<v1::GetHistoryResponse> GetHistory(const v1::GetHistoryRequest& request) const;
   absl::StatusOr<v1::UserState> GetUserState(const v1::GetUserStateRequest& request);
   absl::StatusOr<v1::DeleteUserResponse> DeleteUser(const v1::DeleteUserRequest& request);
@@ -53,6 +59,9 @@ class FeedbackCore {
   // from the history and stored so the next call is a single read.
   absl::StatusOr<std::vector<float>> UserVector(const std::string& user_id, internal::UserSummary s,
                                                 const model::Model& m);
+
+  // The request's events, checked, with the server-side defaults filled in.
+  absl::StatusOr<std::vector<v1::Event>> CheckedEvents(const v1::RecordRequest& request) const;
 
   FeedbackCoreOptions o_;
 };

@@ -8,48 +8,54 @@
 namespace chatrec::feedback {
 namespace {
 
-// Reads a client stream and records it in chunks; the single response comes
-// once every event of the stream is durable.
+// Reads a client stream and records it in chunks; the single response comes once every event
+// of the stream is durable. The next chunk is read only once the previous one is durable, so a
+// fast producer is held back by the commits instead of filling memory.
 class RecordStreamReactor final : public grpc::ServerReadReactor<v1::Event> {
  public:
   static constexpr int kChunk = 1000;
-  RecordStreamReactor(FeedbackCore* core, v1::RecordResponse* resp) : core_(core), resp_(resp) {
+  RecordStreamReactor(FeedbackCore* core, v1::RecordResponse* resp, prometheus::Counter* recorded,
+                      prometheus::Counter* duplicates)
+      : core_(core), resp_(resp), recorded_(recorded), duplicates_(duplicates) {
     StartRead(&event_);
   }
   void OnReadDone(bool ok) override {
     if (ok) {
       *chunk_.add_events() = event_;
-      if (chunk_.events_size() < kChunk || Flush()) StartRead(&event_);
-      return;
+      if (chunk_.events_size() < kChunk) return StartRead(&event_);
+      return Flush(/*last=*/false);
     }
-    if (chunk_.events_size() > 0 && !Flush()) return;
+    if (chunk_.events_size() > 0) return Flush(/*last=*/true);
     Finish(grpc::Status::OK);
   }
   void OnDone() override { delete this; }
 
  private:
-  // Returns false (and finishes the call) on error.
-  bool Flush() {
-    auto r = core_->Record(chunk_);
-    chunk_.clear_events();
-    if (!r.ok()) {
-      Finish(server::ToGrpcStatus(r.status()));
-      return false;
-    }
-    resp_->set_recorded(resp_->recorded() + r->recorded());
-    resp_->set_duplicates(resp_->duplicates() + r->duplicates());
-    return true;
+  // Records the chunk; once it is durable, reads on (or finishes the call after the last one,
+  // or with the error).
+  void Flush(bool last) {
+    core_->RecordAsync(chunk_, [this, last](absl::StatusOr<v1::RecordResponse> r) {
+      if (!r.ok()) return Finish(server::ToGrpcStatus(r.status()));
+      recorded_->Increment(r->recorded());
+      duplicates_->Increment(r->duplicates());
+      resp_->set_recorded(resp_->recorded() + r->recorded());
+      resp_->set_duplicates(resp_->duplicates() + r->duplicates());
+      if (last) return Finish(grpc::Status::OK);
+      StartRead(&event_);
+    });
+    chunk_.clear_events();  // RecordAsync has copied the events
   }
   FeedbackCore* core_;
   v1::RecordResponse* resp_;
+  prometheus::Counter* recorded_;
+  prometheus::Counter* duplicates_;
   v1::Event event_;
   v1::RecordRequest chunk_;
 };
 
 }  // namespace
 
-FeedbackServiceImpl::FeedbackServiceImpl(FeedbackCore* core, ThreadPool* pool, prometheus::Registry* registry)
-    : core_(core), pool_(pool) {
+FeedbackServiceImpl::FeedbackServiceImpl(FeedbackCore* core, prometheus::Registry* registry) : core_(core) {
   auto& family = prometheus::BuildCounter()
                      .Name("chatrec_feedback_events_total")
                      .Help("Events acknowledged by Record, by whether they were new or retries of stored ones")
@@ -60,20 +66,21 @@ FeedbackServiceImpl::FeedbackServiceImpl(FeedbackCore* core, ThreadPool* pool, p
 
 grpc::ServerUnaryReactor* FeedbackServiceImpl::Record(grpc::CallbackServerContext* ctx, const v1::RecordRequest* req,
                                                       v1::RecordResponse* resp) {
-  return server::UnaryOnPool(pool_, ctx, [this, req, resp]() -> absl::Status {
-    auto r = core_->Record(*req);
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  core_->RecordAsync(*req, [this, reactor, resp](absl::StatusOr<v1::RecordResponse> r) {
     if (r.ok()) {
       recorded_->Increment(r->recorded());
       duplicates_->Increment(r->duplicates());
       *resp = std::move(*r);
     }
-    return r.status();
+    reactor->Finish(server::ToGrpcStatus(r.status()));
   });
+  return reactor;
 }
 
 grpc::ServerReadReactor<v1::Event>* FeedbackServiceImpl::RecordStream(grpc::CallbackServerContext*,
                                                                       v1::RecordResponse* resp) {
-  return new RecordStreamReactor(core_, resp);
+  return new RecordStreamReactor(core_, resp, recorded_, duplicates_);
 }
 
 grpc::ServerUnaryReactor* FeedbackServiceImpl::GetHistory(grpc::CallbackServerContext* ctx,

@@ -3,7 +3,6 @@
 #pragma once
 
 #include "chatrec/v1/feedback.grpc.pb.h"
-#include "libs/common/thread_pool.h"
 #include "services/feedback/feedback_core.h"
 
 namespace prometheus {
@@ -15,10 +14,10 @@ namespace chatrec::feedback {
 
 class FeedbackServiceImpl final : public v1::FeedbackService::CallbackService {
  public:
-  // Record calls wait for a group commit, so they run on `pool` (its size bounds
-  // how many calls share one WAL sync).
+  // Record and RecordStream do not hold a thread while their events wait for the group commit:
+  // the event store finishes the call once they are durable (FeedbackCore::RecordAsync).
   // Registers chatrec_feedback_events_total{result="recorded|duplicate"} in `registry`.
-  FeedbackServiceImpl(FeedbackCore* core, ThreadPool* pool, prometheus::Registry* registry);
+  FeedbackServiceImpl(FeedbackCore* core, prometheus::Registry* registry);
 
   grpc::ServerUnaryReactor* Record(grpc::CallbackServerContext* ctx, const v1::RecordRequest* req,
                                    v1::RecordResponse* resp) override;
@@ -39,7 +38,6 @@ class FeedbackServiceImpl final : public v1::FeedbackService::CallbackService {
 
  private:
   FeedbackCore* core_;
-  ThreadPool* pool_;
   prometheus::Counter* recorded_;
   prometheus::Counter* duplicates_;
 };

@@ -6,7 +6,6 @@
 #include "libs/server/model_service.h"
 #include "services/feedback/feedback_service.h"
 
-ABSL_FLAG(int, record_workers, 128, "Threads that wait for group commits; bounds the calls sharing one sync");
 ABSL_FLAG(bool, sync, true, "Sync the WAL before acknowledging (false trades durability for speed)");
 ABSL_FLAG(int64_t, checkpoint_events, 20'000,
           "Events between checkpoints of the summaries and item counters (kept in memory in between, and "
@@ -26,8 +25,7 @@ int main(int argc, char** argv) {
   if (!store.ok()) return std::fprintf(stderr, "%s\n", store.status().ToString().c_str()), 1;
 
   feedback::FeedbackCore core({.catalog = started->catalog(), .models = models, .store = store->get()});
-  ThreadPool pool(absl::GetFlag(FLAGS_record_workers));
-  feedback::FeedbackServiceImpl service(&core, &pool, &started->server->metrics());
+  feedback::FeedbackServiceImpl service(&core, &started->server->metrics());
   started->server->AddService(&service, "chatrec.v1.FeedbackService");
   auto status = started->server->Run([&] { (void)core.Flush(); });
   return status.ok() ? 0 : 1;
