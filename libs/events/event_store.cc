@@ -63,9 +63,34 @@ bool ParseEvent(std::string_view key, std::string_view value, v1::Event* e) {
   return true;
 }
 
+// type_counts[type] += n, growing it as needed (a varint array: cheaper to keep and to write on
+// every commit than a map keyed by the type's name).
+void AddTypeCount(int type, int64_t n, internal::UserSummary* s) {
+  if (type < 0) return;
+  auto* counts = s->mutable_type_counts();
+  if (counts->size() <= type) counts->Resize(type + 1, 0);
+  counts->Set(type, counts->Get(type) + n);
+}
+
+// A summary of a store written before type_counts: its counts by type name move there (a name
+// no EventType has, which no version wrote, stays in the map).
+void FoldTypeCountsByName(internal::UserSummary* s) {
+  if (s->counts_by_type().empty()) return;
+  google::protobuf::Map<std::string, int64_t> unknown;
+  for (const auto& [name, n] : s->counts_by_type()) {
+    v1::EventType type;
+    if (v1::EventType_Parse(name, &type)) {
+      AddTypeCount(type, n, s);
+    } else {
+      unknown[name] = n;
+    }
+  }
+  s->mutable_counts_by_type()->swap(unknown);
+}
+
 void UpdateSummary(const v1::Event& e, internal::UserSummary* s) {
   s->set_event_count(s->event_count() + 1);
-  (*s->mutable_counts_by_type())[v1::EventType_Name(e.type())] += 1;
+  AddTypeCount(e.type(), 1, s);
   s->set_last_event_ms(std::max(s->last_event_ms(), e.timestamp_ms()));
   if (IsPositiveEvent(e)) PushRecent(s->mutable_liked_item_ids(), e.item_id(), kLikedCap);
   if (e.type() == v1::EVENT_TYPE_REJECT || e.type() == v1::EVENT_TYPE_DISLIKE) {
@@ -803,6 +828,7 @@ absl::StatusOr<internal::UserSummary> EventStore::GetSummary(const std::string& 
   const std::string key = keys::StringKey(user_id);
   ASSIGN_OR_RETURN(bool found, ReadDerivedLocked(kUsers, key, &s, view.get()));
   if (!found) return s;
+  FoldTypeCountsByName(&s);
   internal::UserSummary stats;
   ASSIGN_OR_RETURN(bool has_stats, ReadDerivedLocked(kUserStats, key, &stats, view.get()));
   if (has_stats) {  // else: none yet, or a store written before the split (kept in "users")

@@ -492,6 +492,38 @@ TEST_F(EventStoreTest, PendingEventKeysOfTheOlderFormatAreStillReplayed) {
   EXPECT_EQ(s->rhs(1), 2.f + 20 + 7);
 }
 
+// Counts by type are a varint array by type number; a summary of an older store, which counts
+// by type name, reads the same and goes on counting.
+TEST_F(EventStoreTest, CountsByTypeNameOfAnOlderStoreStillReadAndGoOn) {
+  ASSERT_TRUE(store_->Append({Ev("a", "u", 2, v1::EVENT_TYPE_CLICK, 10), Ev("b", "u", 3, v1::EVENT_TYPE_LIKE, 20)}).ok());
+  auto now = store_->GetSummary("u");
+  ASSERT_TRUE(now.ok());
+  EXPECT_TRUE(now->counts_by_type().empty());
+  ASSERT_GT(now->type_counts_size(), v1::EVENT_TYPE_LIKE);
+  EXPECT_EQ(now->type_counts(v1::EVENT_TYPE_CLICK), 1);
+  EXPECT_EQ(now->type_counts(v1::EVENT_TYPE_LIKE), 1);
+  store_.reset();
+  {  // Rewrite the counts as the older format held them.
+    auto kv = OpenRaw();
+    internal::UserSummary s;
+    ASSERT_TRUE(*kv->GetProto("users", storage::keys::StringKey("u"), &s));
+    s.clear_type_counts();
+    (*s.mutable_counts_by_type())["EVENT_TYPE_CLICK"] = 1;
+    (*s.mutable_counts_by_type())["EVENT_TYPE_LIKE"] = 1;
+    ASSERT_TRUE(kv->PutProto("users", storage::keys::StringKey("u"), s).ok());
+  }
+  store_ = *EventStore::Open({.path = dir_});
+  ASSERT_TRUE(store_->Append({Ev("c", "u", 4, v1::EVENT_TYPE_CLICK, 30)}).ok());
+  store_.reset();  // nothing cached
+  store_ = *EventStore::Open({.path = dir_});
+  auto s = store_->GetSummary("u");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->counts_by_type().empty());
+  EXPECT_EQ(s->type_counts(v1::EVENT_TYPE_CLICK), 2);
+  EXPECT_EQ(s->type_counts(v1::EVENT_TYPE_LIKE), 1);
+  EXPECT_EQ(s->event_count(), 3);
+}
+
 // The snapshot stores gram's lower triangle only (half the bytes); read back, the gram is the
 // same lower triangle with zeros above, bit for bit. A snapshot of the older format (the
 // full gram) is still read as it is.

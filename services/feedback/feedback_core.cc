@@ -234,7 +234,12 @@ absl::StatusOr<v1::UserState> FeedbackCore::GetUserState(const v1::GetUserStateR
   state.set_user_id(req.user_id());
   state.set_model_version(m->version);
   state.set_event_count(s.event_count());
-  for (const auto& [type, n] : s.counts_by_type()) (*state.mutable_counts_by_type())[type] = n;
+  for (int type = 0; type < s.type_counts_size(); ++type) {
+    if (s.type_counts(type) > 0 && v1::EventType_IsValid(type)) {
+      (*state.mutable_counts_by_type())[v1::EventType_Name(static_cast<v1::EventType>(type))] = s.type_counts(type);
+    }
+  }
+  for (const auto& [type, n] : s.counts_by_type()) (*state.mutable_counts_by_type())[type] += n;
   *state.mutable_liked_item_ids() = s.liked_item_ids();
   *state.mutable_rejected_item_ids() = s.rejected_item_ids();
   *state.mutable_seen_item_ids() = s.seen_item_ids();
