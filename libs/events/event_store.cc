@@ -39,21 +39,34 @@ std::string EventIdKey(const std::string& user, const std::string& event_id) {
   return keys::StringKey(user) + event_id;
 }
 
-// An event's stored value leaves out what its key holds (user, time, event id): fewer bytes to
-// log, flush and compact. (Stores written before hold them in the value too; the key's win.)
-std::string EventValue(const v1::Event& e) {
-  v1::Event rest;
+// An event's stored value (internal::StoredEvent) leaves out what its key holds (user, time, event
+// id): fewer bytes to log, flush and compact (stores written before hold them in the value too; the
+// key's win). A positive event keeps the items it was paired with (`co_items`, see DeleteUser).
+std::string EventValue(const v1::Event& e, absl::Span<const int64_t> co_items) {
+  internal::StoredEvent rest;
   rest.set_item_id(e.item_id());
   rest.set_type(e.type());
   rest.set_rating(e.rating());
   rest.set_session_id(e.session_id());
   rest.set_source(e.source());
+  if (IsPositiveEvent(e)) {
+    rest.set_co_counted(true);
+    rest.mutable_co_items()->Add(co_items.begin(), co_items.end());
+  }
   return rest.SerializeAsString();
 }
 
-// The event stored under `key` with `value`; false if either does not parse.
-bool ParseEvent(std::string_view key, std::string_view value, v1::Event* e) {
-  if (!e->ParseFromArray(value.data(), static_cast<int>(value.size()))) return false;
+// The event stored under `key` with `value` (and, if `stored` is given, the value as stored); false
+// if either does not parse.
+bool ParseEvent(std::string_view key, std::string_view value, v1::Event* e, internal::StoredEvent* stored = nullptr) {
+  internal::StoredEvent local;
+  internal::StoredEvent* rest = stored != nullptr ? stored : &local;
+  if (!rest->ParseFromArray(value.data(), static_cast<int>(value.size()))) return false;
+  e->set_item_id(rest->item_id());
+  e->set_type(rest->type());
+  e->set_rating(rest->rating());
+  e->set_session_id(rest->session_id());
+  e->set_source(rest->source());
   int64_t timestamp_ms;
   if (!keys::ReadString(&key, e->mutable_user_id()) || !keys::ReadI64(&key, &timestamp_ms) ||
       !keys::ReadString(&key, e->mutable_event_id()) || !key.empty()) {
@@ -688,6 +701,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
   event_puts.reserve(id_keys.size());
   id_keys_new.reserve(id_keys.size());
   size_t next_id = 0;
+  std::vector<int64_t> co_items;  // the current event's pairs (stored with it)
   std::string journal;  // the keys of the group's new events, in the order applied
   StartJournalRecord(&journal);
   const size_t empty_journal = journal.size();
@@ -714,13 +728,13 @@ void EventStore::PrepareGroup(Prepared* prep) {
         break;
       }
       internal::UserSummary* s = (*w)->summary;
+      co_items.clear();
       if ((!replay || p->replay_cooc) && IsPositiveEvent(e)) {
         // Co-occurrence with the user's most recent positive items (before this one).
-        int n = 0;
         for (int64_t other : s->liked_item_ids()) {
-          if (n == kCoWindow) break;
+          if (co_items.size() == kCoWindow) break;
           if (other == e.item_id()) continue;
-          ++n;
+          co_items.push_back(other);
           co_deltas[{e.item_id(), other}] += 1;
           co_deltas[{other, e.item_id()}] += 1;
         }
@@ -747,7 +761,7 @@ void EventStore::PrepareGroup(Prepared* prep) {
       if (replay) continue;
       std::string key = EventKey(e);
       AppendJournalKey(&journal, key);
-      event_puts.emplace_back(std::move(key), EventValue(e));
+      event_puts.emplace_back(std::move(key), EventValue(e, co_items));
     }
     p->result = r;
     if (!status.ok()) break;
@@ -1046,22 +1060,34 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   }
   KvStore::Batch batch(kv_.get());
   int64_t n = 0;
-  // The user's share of the item counters and co-occurrences goes too: replay the
-  // history in time order as Append saw it (liked list, co-occurrence window) and
-  // subtract what each event added.
+  // The user's share of the item counters and co-occurrences goes too: subtract what each event
+  // added. A positive event stores the items it was paired with; for the events of an older store,
+  // which do not, the pairs are derived again by replaying the history in time order as Append saw
+  // it (liked list, co-occurrence window), exact when they arrived in time order.
   absl::flat_hash_map<int64_t, internal::ItemStats> items;
   absl::flat_hash_map<int64_t, absl::flat_hash_map<int64_t, int64_t>> co_deltas;  // item -> neighbour -> delta
   internal::UserSummary replay;
-  absl::Status s = ScanUser(user_id, 0, 0, "", [&](const std::string& key, const v1::Event& e) {
+  absl::Status parse;
+  absl::Status s = kv_->Scan("events", keys::StringKey(user_id), [&](std::string_view key, std::string_view value) {
+    v1::Event e;
+    internal::StoredEvent stored;
+    if (!ParseEvent(key, value, &e, &stored)) {
+      parse = absl::DataLossError(absl::StrCat("event record ", absl::CHexEscape(absl::string_view(key.data(), key.size())), " of ", kv_->path(),
+                                               " does not parse; nothing of user '", user_id, "' was erased"));
+      return false;
+    }
     batch.Delete("events", key);
     batch.Delete("event_ids", EventIdKey(user_id, e.event_id()));
     ++n;
     if (IsPositiveEvent(e)) {
-      int window = 0;
-      for (int64_t other : replay.liked_item_ids()) {
-        if (window == kCoWindow) break;
-        if (other == e.item_id()) continue;
-        ++window;
+      std::vector<int64_t> paired(stored.co_items().begin(), stored.co_items().end());
+      if (!stored.co_counted()) {
+        for (int64_t other : replay.liked_item_ids()) {
+          if (paired.size() == kCoWindow) break;
+          if (other != e.item_id()) paired.push_back(other);
+        }
+      }
+      for (int64_t other : paired) {
         co_deltas[e.item_id()][other] -= 1;
         co_deltas[other][e.item_id()] -= 1;
       }
@@ -1086,6 +1112,7 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   for (const auto& [item, stats] : items) batch.PutProto("items", keys::I64Key(item), stats);
   AddCoOccurrences(co_deltas, &batch);  // counted in the per-pair records of an older store, they still cancel out
   summary_cache_.erase(user_id);  // we hold the leader role
+  if (s.ok()) s = parse;
   if (s.ok()) s = kv_->Write(batch);
   if (s.ok()) {
     for (auto& [item, stats] : items) {

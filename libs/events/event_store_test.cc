@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -262,6 +263,29 @@ TEST_F(EventStoreTest, DeleteUserAndCheckpointGetTheirTurnUnderContinuousAppends
   int64_t busy = 0;
   for (int t = 0; t < 4; ++t) busy += store_->GetSummary(absl::StrCat("busy", t))->event_count();
   EXPECT_EQ(busy, appended.load());
+}
+
+// Co-occurrences are counted in arrival order (the user's last kCoWindow positive items when an
+// event arrives); events sent with client timestamps out of order must still come out exactly:
+// item 7 arrives last but is the user's oldest like, so arrival pairs it with 2..6 where time
+// order would pair it with 1..5.
+TEST_F(EventStoreTest, DeleteUserTakesOutExactlyThePairsCountedWhenEventsArrivedOutOfTimeOrder) {
+  for (int64_t item = 1; item <= 6; ++item) {
+    ASSERT_TRUE(store_->Append({Ev(absl::StrCat("u", item), "u", item, v1::EVENT_TYPE_LIKE, 100 + item)}).ok());
+  }
+  ASSERT_TRUE(store_->Append({Ev("u7", "u", 7, v1::EVENT_TYPE_LIKE, 50)}).ok());
+  ASSERT_TRUE(store_->Append({Ev("v1", "v", 8, v1::EVENT_TYPE_LIKE, 10), Ev("v2", "v", 9, v1::EVENT_TYPE_LIKE, 20)}).ok());
+  auto with7 = store_->GetCoOccurrences(7, -1);
+  ASSERT_TRUE(with7.ok());
+  std::vector<int64_t> items;
+  for (const CoOccurrence& c : *with7) items.push_back(c.item_id);
+  std::sort(items.begin(), items.end());
+  EXPECT_EQ(items, (std::vector<int64_t>{2, 3, 4, 5, 6}));
+  EXPECT_EQ(*store_->DeleteUser("u"), 7);
+  for (int64_t item = 1; item <= 7; ++item) {
+    EXPECT_TRUE(store_->GetCoOccurrences(item, -1)->empty()) << "item " << item << " keeps pairs of the erased user";
+  }
+  ASSERT_EQ(store_->GetCoOccurrences(8, -1)->size(), 1u);  // v's pair stays
 }
 
 TEST_F(EventStoreTest, DeleteUserTakesTheUsersEventsOutOfTheItemCounters) {
