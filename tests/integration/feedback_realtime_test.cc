@@ -155,6 +155,52 @@ TEST_F(FeedbackRealtimeTest, FreshLikesFeedTheTrendingAndCoOccurrenceSources) {
   EXPECT_FALSE(by_source[v1::CANDIDATE_SOURCE_CO_OCCURRENCE].contains(seed)) << "a seed is its own neighbour";
 }
 
+// RecordStream: events sent one by one are committed in chunks of 1,000, the next chunk read only
+// once the previous one is durable; the single response counts every event of the stream, a
+// retry within the stream included, and all of them are in the history when it arrives.
+TEST_F(FeedbackRealtimeTest, RecordStreamCommitsEveryEventOnceAndAnswersWhenAllAreDurable) {
+  const std::string user = "stream-user-" + std::to_string(getpid());
+  v1::RecordResponse resp;
+  grpc::ClientContext ctx;
+  auto writer = cluster_->Feedback()->RecordStream(&ctx, &resp);
+  constexpr int kEvents = 2'500;  // two whole chunks and a part
+  for (int i = 0; i < kEvents; ++i) {
+    v1::Event e;
+    e.set_event_id("s-" + std::to_string(i));
+    e.set_user_id(user);
+    e.set_item_id(1 + i % 100);
+    e.set_type(v1::EVENT_TYPE_IMPRESSION);
+    e.set_timestamp_ms(1'000 + i);
+    ASSERT_TRUE(writer->Write(e));
+    if (i % 1'000 == 10) ASSERT_TRUE(writer->Write(e));  // a retry
+  }
+  ASSERT_TRUE(writer->WritesDone());
+  grpc::Status s = writer->Finish();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.recorded(), kEvents);
+  EXPECT_EQ(resp.duplicates(), 3);
+  EXPECT_EQ(State(user).event_count(), kEvents);
+
+  // A bad event is refused with its chunk (nothing of that chunk is written); chunks acknowledged
+  // before it stay.
+  v1::RecordResponse bad_resp;
+  grpc::ClientContext bad_ctx;
+  auto bad = cluster_->Feedback()->RecordStream(&bad_ctx, &bad_resp);
+  for (int i = 0; i < 1'500; ++i) {
+    v1::Event e;
+    e.set_event_id("b-" + std::to_string(i));
+    e.set_user_id(user);
+    e.set_item_id(i == 1'200 ? 999'999 : 1 + i % 100);  // not in the catalogue
+    e.set_type(v1::EVENT_TYPE_IMPRESSION);
+    if (!bad->Write(e)) break;  // the server may finish the call early
+  }
+  bad->WritesDone();
+  s = bad->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_NE(s.error_message().find("is not in the catalogue"), std::string::npos) << s.error_message();
+  EXPECT_EQ(State(user).event_count(), kEvents + 1'000);
+}
+
 TEST_F(FeedbackRealtimeTest, SignalRequestsAreValidated) {
   grpc::ClientContext c1, c2, c3;
   v1::GetTrendingRequest t;
