@@ -159,7 +159,7 @@ class EventStore {
     bool replay = false;  // events of the journal: derived state only (see ReplayJournal)
     bool replay_cooc = false;  // and their co-occurrences too (journals written since those are checkpointed)
     bool done = false;  // guarded by mu_
-    std::condition_variable cv;  // its caller waits here (see WakeNextLocked)
+    std::condition_variable cv;  // its caller waits here until the group is written (WriteOneLocked)
   };
   // A group prepared by the leader and waiting for (or in) its write.
   struct Prepared {
@@ -227,8 +227,7 @@ class EventStore {
   // The event stored under `key` (as of `view`, if given); nullopt if there is none.
   absl::StatusOr<std::optional<v1::Event>> GetEvent(const std::string& key, const storage::KvStore::Snapshot* view) const;
   // Wakes the writer thread if a prepared group waits, and the leader thread if it can lead.
-  // Each caller waits on its own condition variable, so a written group wakes only its own
-  // callers, instead of every waiting Record thread.
+  // (A written group wakes only its own callers: each waits on its own condition variable.)
   void WakeNextLocked();
   // Wakes DrainLocked and DeleteUser, which wait on cv_, if any of them waits.
   void WakeStoreWaitersLocked() {
@@ -254,7 +253,7 @@ class EventStore {
   bool stopping_ = false, leader_stopped_ = false;  // guarded by mu_
   std::thread leader_thread_, writer_thread_;
   std::deque<Pending*> queue_;  // guarded by mu_
-  bool leader_active_ = false;  // guarded by mu_: someone prepares (or DeleteUser runs)
+  bool leader_active_ = false;  // guarded by mu_: the leader thread prepares (or DeleteUser or Checkpoint runs)
   std::deque<std::unique_ptr<Prepared>> prepared_;  // guarded by mu_, in seq order
   bool writer_active_ = false;  // guarded by mu_
   uint64_t next_seq_ = 1, written_seq_ = 0;  // guarded by mu_
