@@ -55,7 +55,7 @@ absl::StatusOr<std::unique_ptr<RerankerWatcher>> RerankerWatcher::Create(const s
       auto parsed = Reranker::Parse(**bytes, start_path);
       if (!parsed.ok()) return WithFlagHint(parsed.status());
       w->seen_ = w->served_ = HashOf(**bytes);
-      w->Serve(std::make_shared<const Reranker>(std::move(*parsed)));
+      w->Serve(std::make_shared<const Reranker>(std::move(*parsed)), w->served_);
     }
   }
   if (poll.count() > 0) {
@@ -78,7 +78,7 @@ absl::StatusOr<std::unique_ptr<RerankerWatcher>> RerankerWatcher::Create(const s
 
 std::unique_ptr<RerankerWatcher> RerankerWatcher::Fixed(std::shared_ptr<const Reranker> reranker) {
   std::unique_ptr<RerankerWatcher> w(new RerankerWatcher("", false));
-  w->Serve(std::move(reranker));
+  w->Serve(std::move(reranker), std::nullopt);
   return w;
 }
 
@@ -98,9 +98,34 @@ std::shared_ptr<const Reranker> RerankerWatcher::Current() const {
 
 std::string RerankerWatcher::CurrentPath() const { return Current() != nullptr ? watched_ : ""; }
 
-void RerankerWatcher::Serve(std::shared_ptr<const Reranker> reranker) {
-  std::lock_guard<std::mutex> lock(mu_);
-  current_ = std::move(reranker);  // the previous one lives on in the turns that still hold it
+namespace {
+std::string HashText(std::optional<uint64_t> hash) {
+  return hash ? absl::StrCat(absl::Hex(*hash, absl::kZeroPad16)) : "";
+}
+}  // namespace
+
+void RerankerWatcher::Serve(std::shared_ptr<const Reranker> reranker, std::optional<uint64_t> hash) {
+  std::string file, hash_text;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_ = std::move(reranker);  // the previous one lives on in the turns that still hold it
+    current_hash_ = current_ != nullptr ? hash : std::nullopt;
+    if (current_ != nullptr) file = watched_;
+    hash_text = HashText(current_hash_);
+  }
+  if (on_serve_) on_serve_(file, hash_text);  // the stored fn itself: it may keep state between calls
+}
+
+void RerankerWatcher::OnServe(ServeFn fn) {
+  std::lock_guard<std::mutex> refresh(refresh_mu_);  // no Serve meanwhile
+  on_serve_ = std::move(fn);
+  std::string file, hash;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (current_ != nullptr) file = watched_;
+    hash = HashText(current_hash_);
+  }
+  if (on_serve_) on_serve_(file, hash);
 }
 
 absl::StatusOr<bool> RerankerWatcher::Refresh() {
@@ -117,7 +142,7 @@ absl::StatusOr<bool> RerankerWatcher::Refresh() {
     }
     if (!served_.has_value()) return false;
     served_.reset();
-    Serve(nullptr);
+    Serve(nullptr, std::nullopt);
     std::fprintf(stderr, "re-ranker: %s was removed; serving without a re-ranker\n", watched_.c_str());
     return true;
   }
@@ -131,7 +156,7 @@ absl::StatusOr<bool> RerankerWatcher::Refresh() {
   auto next = std::make_shared<const Reranker>(std::move(*parsed));
   const int depth = next->depth();
   served_ = hash;
-  Serve(std::move(next));
+  Serve(std::move(next), hash);
   std::fprintf(stderr, "re-ranker: serving %s (first %d places)\n", watched_.c_str(), depth);
   return true;
 }

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -57,22 +58,31 @@ class RerankerWatcher {
   // kept) when a changed file cannot be loaded, or when a file named by --reranker FILE is gone.
   absl::StatusOr<bool> Refresh();
 
+  // Calls fn(file, content_hash) now and after every change of what is served, on the thread that
+  // changed it: the file served and a hash of its bytes (16 hex digits), or "" and "" for none.
+  // For metrics (chatrec_reranker_info in the dialogue service). One fn; a later call replaces it.
+  using ServeFn = std::function<void(const std::string& file, const std::string& content_hash)>;
+  void OnServe(ServeFn fn);
+
  private:
   // What a check found at the watched path: the hash of its bytes, or nullopt when it is absent.
   using Seen = std::optional<uint64_t>;
 
   RerankerWatcher(std::string watched, bool from_store) : watched_(std::move(watched)), from_store_(from_store) {}
-  void Serve(std::shared_ptr<const Reranker> reranker);
+  // Serves `reranker` (null: none) whose bytes hash to `hash`, and tells OnServe's fn.
+  void Serve(std::shared_ptr<const Reranker> reranker, std::optional<uint64_t> hash);
 
   const std::string watched_;
   const bool from_store_;  // the path is the store's default file, not one the flag named
 
   mutable std::mutex mu_;
   std::shared_ptr<const Reranker> current_;  // guarded by mu_
+  std::optional<uint64_t> current_hash_;      // guarded by mu_
 
   std::mutex refresh_mu_;   // one Refresh at a time; held while a file loads, never by Current()
   Seen seen_;               // guarded by refresh_mu_: what the last check read
   Seen served_;             // guarded by refresh_mu_: the bytes of the re-ranker served (nullopt: none)
+  ServeFn on_serve_;        // guarded by refresh_mu_ (Serve runs under it once the watcher is shared)
 
   std::mutex stop_mu_;
   bool stopping_ = false;  // guarded by stop_mu_

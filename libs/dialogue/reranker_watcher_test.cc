@@ -84,6 +84,36 @@ TEST_F(RerankerWatcherTest, StoreFileIsPickedUpKeptOnACorruptOneAndDroppedWhenRe
 }
 
 // An in-place rewrite of the same size is still a change: the bytes are compared, not the mtime.
+// What the dialogue service's chatrec_reranker_info shows: OnServe tells the file and a hash of its
+// bytes at once and after every change, and "" for none; a refused file changes nothing.
+TEST_F(RerankerWatcherTest, OnServeTellsEveryChangeOfWhatIsServed) {
+  WriteDepth(StoreFile(), 7);
+  auto w = RerankerWatcher::Create("", store_.string(), std::chrono::milliseconds(0));
+  ASSERT_TRUE(w.ok()) << w.status();
+  std::vector<std::pair<std::string, std::string>> told;
+  std::vector<int> calls_seen;  // the fn's own state carries over between calls (the metric removes its last series)
+  (*w)->OnServe([&, calls = 0](const std::string& file, const std::string& hash) mutable {
+    told.emplace_back(file, hash);
+    calls_seen.push_back(++calls);
+  });
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].first, StoreFile());
+  EXPECT_EQ(told[0].second.size(), 16u);
+  WriteDepth(StoreFile(), 9);
+  ASSERT_TRUE((*w)->Refresh().value_or(false));
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_EQ(told[1].first, StoreFile());
+  EXPECT_NE(told[1].second, told[0].second);
+  WriteCorrupt(StoreFile());
+  EXPECT_FALSE((*w)->Refresh().ok());
+  EXPECT_EQ(told.size(), 2u);
+  std::filesystem::remove(StoreFile());
+  ASSERT_TRUE((*w)->Refresh().value_or(false));
+  ASSERT_EQ(told.size(), 3u);
+  EXPECT_EQ(told[2], std::make_pair(std::string(), std::string()));
+  EXPECT_EQ(calls_seen, (std::vector<int>{1, 2, 3}));
+}
+
 TEST_F(RerankerWatcherTest, SameSizeRewriteInPlaceIsSeen) {
   WriteDepth(StoreFile(), 21);
   auto w = RerankerWatcher::Create("", store_.string(), std::chrono::milliseconds(0));

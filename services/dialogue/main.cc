@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <memory>
 
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "libs/catalog/catalog_store.h"
@@ -99,6 +102,21 @@ int main(int argc, char** argv) {
   } else if (!(*rerankers)->watched_path().empty() && absl::GetFlag(FLAGS_reranker_poll_ms) > 0) {
     std::fprintf(stderr, "dialogue: no re-ranker yet; watching %s\n", (*rerankers)->watched_path().c_str());
   }
+
+  // chatrec_reranker_info{file, content_hash} 1 while a re-ranker is served (no series: none).
+  auto* reranker_info = &prometheus::BuildGauge()
+                             .Name("chatrec_reranker_info")
+                             .Help("The learned re-ranker this service applies (value 1; no series while it applies none)")
+                             .Register((*server)->metrics());
+  (*rerankers)->OnServe([reranker_info, shown = static_cast<prometheus::Gauge*>(nullptr)](
+                            const std::string& file, const std::string& hash) mutable {
+    if (shown != nullptr) reranker_info->Remove(shown);
+    shown = nullptr;
+    if (!hash.empty()) {
+      shown = &reranker_info->Add({{"file", file}, {"content_hash", hash}});
+      shown->Set(1);
+    }
+  });
 
   dialogue::ClientTimeouts timeouts;
   dialogue::GrpcFeedbackClient feedback(absl::GetFlag(FLAGS_feedback), timeouts.feedback);
