@@ -104,28 +104,31 @@ std::string HashText(std::optional<uint64_t> hash) {
 }
 }  // namespace
 
+std::pair<std::string, std::string> RerankerWatcher::ServedLocked() const {
+  if (current_ == nullptr) return {"", ""};
+  return {watched_, HashText(current_hash_)};
+}
+
 void RerankerWatcher::Serve(std::shared_ptr<const Reranker> reranker, std::optional<uint64_t> hash) {
-  std::string file, hash_text;
+  std::pair<std::string, std::string> served;
   {
     std::lock_guard<std::mutex> lock(mu_);
     current_ = std::move(reranker);  // the previous one lives on in the turns that still hold it
     current_hash_ = current_ != nullptr ? hash : std::nullopt;
-    if (current_ != nullptr) file = watched_;
-    hash_text = HashText(current_hash_);
+    served = ServedLocked();
   }
-  if (on_serve_) on_serve_(file, hash_text);  // the stored fn itself: it may keep state between calls
+  if (on_serve_) on_serve_(served.first, served.second);  // the stored fn itself: it may keep state between calls
 }
 
 void RerankerWatcher::OnServe(ServeFn fn) {
   std::lock_guard<std::mutex> refresh(refresh_mu_);  // no Serve meanwhile
   on_serve_ = std::move(fn);
-  std::string file, hash;
+  std::pair<std::string, std::string> served;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (current_ != nullptr) file = watched_;
-    hash = HashText(current_hash_);
+    served = ServedLocked();
   }
-  if (on_serve_) on_serve_(file, hash);
+  if (on_serve_) on_serve_(served.first, served.second);
 }
 
 absl::StatusOr<bool> RerankerWatcher::Refresh() {

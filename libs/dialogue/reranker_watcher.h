@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "libs/dialogue/reranker.h"
@@ -71,6 +72,8 @@ class RerankerWatcher {
   RerankerWatcher(std::string watched, bool from_store) : watched_(std::move(watched)), from_store_(from_store) {}
   // Serves `reranker` (null: none) whose bytes hash to `hash`, and tells OnServe's fn.
   void Serve(std::shared_ptr<const Reranker> reranker, std::optional<uint64_t> hash);
+  // The file served and its content hash as OnServe tells them ("" and "" for none); holding mu_.
+  std::pair<std::string, std::string> ServedLocked() const;
 
   const std::string watched_;
   const bool from_store_;  // the path is the store's default file, not one the flag named

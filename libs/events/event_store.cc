@@ -997,21 +997,31 @@ absl::StatusOr<internal::ItemStats> EventStore::GetItemStatsLocked(int64_t item_
   return s;
 }
 
+absl::Status EventStore::UnparsableEvent(std::string_view key) const {
+  return absl::DataLossError(absl::StrCat("event record ", absl::CHexEscape(absl::string_view(key.data(), key.size())),
+                                          " of ", kv_->path(), " does not parse"));
+}
+
 absl::StatusOr<std::optional<v1::Event>> EventStore::GetEvent(const std::string& key,
                                                               const KvStore::Snapshot* view) const {
   absl::StatusOr<std::string> value = kv_->Get("events", key, view);
   if (absl::IsNotFound(value.status())) return std::nullopt;
   if (!value.ok()) return value.status();
   v1::Event e;
-  if (!ParseEvent(key, *value, &e)) {
-    return absl::DataLossError(absl::StrCat("event record ", absl::CHexEscape(key), " of ", kv_->path(),
-                                            " does not parse"));
-  }
+  if (!ParseEvent(key, *value, &e)) return UnparsableEvent(key);
   return e;
 }
 
 absl::Status EventStore::ScanUser(const std::string& user_id, int64_t since_ms, int64_t until_ms,
                                   const std::string& resume_key, const EventFn& fn) const {
+  return ScanUserStored(user_id, since_ms, until_ms, resume_key,
+                        [&](const std::string& key, const v1::Event& e, const internal::StoredEvent&) {
+                          return fn(key, e);
+                        });
+}
+
+absl::Status EventStore::ScanUserStored(const std::string& user_id, int64_t since_ms, int64_t until_ms,
+                                        const std::string& resume_key, const StoredEventFn& fn) const {
   std::string prefix = keys::StringKey(user_id);
   std::string start = prefix;
   if (since_ms != 0) keys::AppendI64(&start, since_ms);
@@ -1019,13 +1029,13 @@ absl::Status EventStore::ScanUser(const std::string& user_id, int64_t since_ms, 
   absl::Status parse;
   RETURN_IF_ERROR(kv_->Scan("events", prefix, [&](std::string_view key, std::string_view value) {
     v1::Event e;
-    if (!ParseEvent(key, value, &e)) {
-      parse = absl::DataLossError(absl::StrCat("event record ", absl::CHexEscape(absl::string_view(key.data(), key.size())), " of ", kv_->path(),
-                                               " does not parse"));
+    internal::StoredEvent stored;
+    if (!ParseEvent(key, value, &e, &stored)) {
+      parse = UnparsableEvent(key);
       return false;
     }
     if (until_ms != 0 && e.timestamp_ms() >= until_ms) return false;
-    return fn(std::string(key), e);
+    return fn(std::string(key), e, stored);
   }, start));
   return parse;
 }
@@ -1067,15 +1077,8 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   absl::flat_hash_map<int64_t, internal::ItemStats> items;
   absl::flat_hash_map<int64_t, absl::flat_hash_map<int64_t, int64_t>> co_deltas;  // item -> neighbour -> delta
   internal::UserSummary replay;
-  absl::Status parse;
-  absl::Status s = kv_->Scan("events", keys::StringKey(user_id), [&](std::string_view key, std::string_view value) {
-    v1::Event e;
-    internal::StoredEvent stored;
-    if (!ParseEvent(key, value, &e, &stored)) {
-      parse = absl::DataLossError(absl::StrCat("event record ", absl::CHexEscape(absl::string_view(key.data(), key.size())), " of ", kv_->path(),
-                                               " does not parse; nothing of user '", user_id, "' was erased"));
-      return false;
-    }
+  absl::Status s = ScanUserStored(user_id, 0, 0, "", [&](const std::string& key, const v1::Event& e,
+                                                         const internal::StoredEvent& stored) {
     batch.Delete("events", key);
     batch.Delete("event_ids", EventIdKey(user_id, e.event_id()));
     ++n;
@@ -1112,7 +1115,6 @@ absl::StatusOr<int64_t> EventStore::DeleteUser(const std::string& user_id) {
   for (const auto& [item, stats] : items) batch.PutProto("items", keys::I64Key(item), stats);
   AddCoOccurrences(co_deltas, &batch);  // counted in the per-pair records of an older store, they still cancel out
   summary_cache_.erase(user_id);  // we hold the leader role
-  if (s.ok()) s = parse;
   if (s.ok()) s = kv_->Write(batch);
   if (s.ok()) {
     for (auto& [item, stats] : items) {

@@ -223,19 +223,14 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const KvStoreOptions& opt
   }
   for (const auto& cf : opened.column_families) {
     rocksdb::ColumnFamilyOptions cf_options(db_options);
-    for (const auto& counter : options.counter_column_families) {
-      if (counter == cf) cf_options.merge_operator = std::make_shared<CounterAddOperator>();
-    }
-    for (const auto& count_map : options.count_map_column_families) {
-      if (count_map == cf) cf_options.merge_operator = std::make_shared<CountMapAddOperator>();
-    }
-    if (std::find(options.probed_column_families.begin(), options.probed_column_families.end(), cf) !=
-        options.probed_column_families.end()) {
+    auto listed = [&cf](const std::vector<std::string>& cfs) { return std::find(cfs.begin(), cfs.end(), cf) != cfs.end(); };
+    if (listed(options.counter_column_families)) cf_options.merge_operator = std::make_shared<CounterAddOperator>();
+    if (listed(options.count_map_column_families)) cf_options.merge_operator = std::make_shared<CountMapAddOperator>();
+    if (listed(options.probed_column_families)) {
       cf_options.memtable_whole_key_filtering = true;
       cf_options.memtable_prefix_bloom_size_ratio = 0.05;  // of the write buffer (3.2 MB at 64 MB)
     }
-    if (std::find(options.string_prefixed_column_families.begin(), options.string_prefixed_column_families.end(),
-                  cf) != options.string_prefixed_column_families.end()) {
+    if (listed(options.string_prefixed_column_families)) {
       cf_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<LeadingStringPrefix>();
     }
     descriptors.emplace_back(cf, cf_options);

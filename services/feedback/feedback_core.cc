@@ -76,27 +76,15 @@ absl::StatusOr<std::vector<v1::Event>> FeedbackCore::CheckedEvents(const v1::Rec
   return events;
 }
 
-namespace {
-v1::RecordResponse ResponseOf(const events::AppendResult& r) {
-  v1::RecordResponse resp;
-  resp.set_recorded(r.recorded);
-  resp.set_duplicates(r.duplicates);
-  return resp;
-}
-}  // namespace
-
-absl::StatusOr<v1::RecordResponse> FeedbackCore::Record(const v1::RecordRequest& request) {
-  ASSIGN_OR_RETURN(std::vector<v1::Event> events, CheckedEvents(request));
-  ASSIGN_OR_RETURN(events::AppendResult r, o_.store->Append(events));
-  return ResponseOf(r);
-}
-
 void FeedbackCore::RecordAsync(const v1::RecordRequest& request, RecordDone done) {
   absl::StatusOr<std::vector<v1::Event>> events = CheckedEvents(request);
   if (!events.ok()) return done(events.status());
   o_.store->AppendAsync(std::move(*events), [done = std::move(done)](absl::StatusOr<events::AppendResult> r) {
     if (!r.ok()) return done(r.status());
-    done(ResponseOf(*r));
+    v1::RecordResponse resp;
+    resp.set_recorded(r->recorded);
+    resp.set_duplicates(r->duplicates);
+    done(std::move(resp));
   });
 }
 

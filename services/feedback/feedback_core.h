@@ -33,11 +33,10 @@ class FeedbackCore {
   // statistics for the model `models` serves (see libs/model/user_encoder.h).
   static events::SummaryUpdater StatsUpdater(const model::ModelWatcher* models);
 
-  // All events are checked first; one bad event rejects the request and nothing is written.
-  absl::StatusOr<v1::RecordResponse> Record(const v1::RecordRequest& request);
-  // The same without waiting for the group commit: `done` runs once the events are durable (on
-  // the event store's writer thread: it must be quick), or before this returns if the request
-  // is invalid.
+  // Records the request's events without waiting for the group commit: `done` runs once they are
+  // durable (on the event store's writer thread: it must be quick), or before this returns if the
+  // request is invalid. All events are checked first; one bad event rejects the request and nothing
+  // is written.
   using RecordDone = std::function<void(absl::StatusOr<v1::RecordResponse>)>;
   void RecordAsync(const v1::RecordRequest& request, RecordDone done);
   absl::StatusOr<v1::GetHistoryResponse> GetHistory(const v1::GetHistoryRequest& request) const;
