@@ -69,7 +69,7 @@ absl::StatusOr<RedialData> LoadRedial(const std::string& redial_dir, const std::
     ParseRedialTitle(f[1], &name, &year);
     item.set_name(name);
     item.set_year(year);
-    item.set_popularity(mentions);
+    // nbMentions counts the test dialogues too: popularity is set from the training-side dialogues below.
     index[id] = data.catalog.items.size();
     data.catalog.items.push_back(std::move(item));
   }
@@ -165,6 +165,9 @@ absl::StatusOr<RedialData> LoadRedial(const std::string& redial_dir, const std::
       }
     }
   }
+  // Popularity (the fallback ranking, the KG source's order within broad entities, what is cold) is
+  // how often the training-side dialogues mention the film, never nbMentions.
+  for (auto& item : data.catalog.items) item.set_popularity(item.dialogue_mentions());
   auto& meta = data.catalog.meta;
   meta.set_dataset("redial");
   meta.set_items(static_cast<int64_t>(data.catalog.items.size()));

@@ -35,7 +35,7 @@ TEST(RedialTest, LoadsMoviesMetadataAndSeekerAnswersOncePerDialogue) {
   ASSERT_TRUE(data.ok()) << data.status();
   ASSERT_EQ(data->catalog.items.size(), 2u);
   EXPECT_EQ(data->catalog.items[0].name(), "Fargo");
-  EXPECT_EQ(data->catalog.items[0].popularity(), 10);
+  EXPECT_EQ(data->catalog.items[0].popularity(), 0);  // nbMentions (10) counts the test dialogues too
   EXPECT_EQ(data->catalog.items[0].abstract(), "Snow.");
   ASSERT_EQ(data->catalog.items[0].facts_size(), 4);
   EXPECT_EQ(data->catalog.items[0].facts(1).entity_id(), "genre:thriller");
@@ -62,6 +62,7 @@ TEST(RedialTest, TrainingDialoguesCountEachItemsMentionsOnce) {
   ASSERT_EQ(data->catalog.items.size(), 2u);
   EXPECT_EQ(data->catalog.items[0].dialogue_mentions(), 1);
   EXPECT_EQ(data->catalog.items[1].dialogue_mentions(), 2);
+  EXPECT_EQ(data->catalog.items[1].popularity(), 2);  // the training-side mentions, not nbMentions (3)
   fs::remove_all(dir);
 }
 
