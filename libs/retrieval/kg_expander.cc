@@ -4,8 +4,17 @@
 #include <cmath>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 
 namespace chatrec::retrieval {
+
+absl::StatusOr<KgScore> ParseKgScore(std::string_view name) {
+  if (name == "spread") return KgScore::kSpread;
+  if (name == "adamic_adar") return KgScore::kAdamicAdar;
+  return absl::InvalidArgumentError(absl::StrCat("KG score must be spread or adamic_adar, got '", absl::string_view(name.data(), name.size()), "'"));
+}
+
+const char* KgScoreName(KgScore score) { return score == KgScore::kAdamicAdar ? "adamic_adar" : "spread"; }
 
 KgExpander::KgExpander(const catalog::Catalog* catalog, KgOptions options) : catalog_(catalog), options_(options) {
   const size_t keep = static_cast<size_t>(std::max(options_.hop1_rows_per_entity, options_.hop2_rows_per_entity));
@@ -44,11 +53,13 @@ std::vector<kernels::ScoredItem> KgExpander::Expand(const model::Entities& conte
     absl::Span<const int32_t> rows;
     float score;  // added to every row: weight / sqrt(degree)
   };
+  const bool adamic_adar = options_.score == KgScore::kAdamicAdar;
   std::vector<Spread> spreads;
   size_t reached = 0;
   auto plan = [&](std::string_view entity_id, float weight, int cap) {
     const Neighbourhood n = Neighbours(entity_id, cap);
-    spreads.push_back({n.rows, weight / std::sqrt(static_cast<float>(std::max<size_t>(n.degree, 1)))});
+    const float degree = static_cast<float>(std::max<size_t>(n.degree, 1));
+    spreads.push_back({n.rows, weight / (adamic_adar ? std::log(2.f + degree) : std::sqrt(degree))});
     reached += n.rows.size();
   };
   auto accumulate = [&](absl::flat_hash_map<int32_t, float>* acc) {
@@ -73,11 +84,14 @@ std::vector<kernels::ScoredItem> KgExpander::Expand(const model::Entities& conte
     seeds.insert(row);
     for (const auto& fact : catalog_->item(row).facts()) {
       visited.insert(fact.entity_id());
-      plan(fact.entity_id(), e.weight() * model::RelationWeight(fact.relation()), options_.hop1_rows_per_entity);
+      plan(fact.entity_id(), e.weight() * (adamic_adar ? 1.f : model::RelationWeight(fact.relation())),
+           options_.hop1_rows_per_entity);
     }
   };
   for (const auto& e : context) add_seed(e);
-  for (const auto& e : need) add_seed(e);
+  if (!adamic_adar) {
+    for (const auto& e : need) add_seed(e);
+  }
   absl::flat_hash_map<int32_t, float> hop1;
   accumulate(&hop1);
 
@@ -91,7 +105,7 @@ std::vector<kernels::ScoredItem> KgExpander::Expand(const model::Entities& conte
   auto better = [](const kernels::ScoredItem& a, const kernels::ScoredItem& b) {
     return a.score > b.score || (a.score == b.score && a.row < b.row);
   };
-  const size_t from = std::min(frontier.size(), static_cast<size_t>(options_.hop2_from));
+  const size_t from = adamic_adar ? 0 : std::min(frontier.size(), static_cast<size_t>(options_.hop2_from));
   std::partial_sort(frontier.begin(), frontier.begin() + from, frontier.end(), better);
   for (size_t i = 0; i < from; ++i) {
     for (const auto& fact : catalog_->item(frontier[i].row).facts()) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 #include "libs/retrieval/test_world.h"
@@ -70,6 +71,41 @@ TEST(KgExpanderTest, StrongerRelationsWeighMore) {
   EXPECT_EQ(score.count(1), 0u) << "the liked item itself is not a KG candidate";
   ASSERT_TRUE(score.count(2) && score.count(4));
   EXPECT_GT(score[2], score[4]);
+}
+
+// Adamic-Adar: what a film shares with the seeds, 1/log(2 + degree) per shared entity, whatever the
+// relation; no second hop, and the need's genres and people are not seeds.
+TEST(KgExpanderTest, AdamicAdarScoresSharedEntitiesByDegreeOnlyWithOneHop) {
+  auto catalog = SmallGraph();
+  KgExpander aa(catalog.get(), KgOptions{.score = KgScore::kAdamicAdar});
+  auto all = AllowedSet::All(catalog->size());
+  auto got = aa.Expand(Seeds({"item:1"}), Seeds({"genre:comedy"}), all, 10);
+  std::map<int64_t, float> score;
+  for (const auto& s : got) score[catalog->item(s.row).id()] = s.score;
+  // Item 1's director (Ann: items 1, 2) and genre (drama: items 1, 4) both have degree 2.
+  ASSERT_TRUE(score.count(2) && score.count(4));
+  EXPECT_FLOAT_EQ(score[2], 1.f / std::log(4.f));
+  EXPECT_FLOAT_EQ(score[4], score[2]) << "a director and a genre of the same degree weigh the same";
+  EXPECT_EQ(score.count(3), 0u) << "3 is two hops away (through Bob)";
+  EXPECT_EQ(score.count(5), 0u) << "the need's comedy is not a seed";
+  EXPECT_EQ(score.count(1), 0u);
+  // Spreading, for contrast: relation weights, a second hop and the need.
+  KgExpander spread(catalog.get());
+  std::map<int64_t, float> spread_score;
+  for (const auto& s : spread.Expand(Seeds({"item:1"}), Seeds({"genre:comedy"}), all, 10)) {
+    spread_score[catalog->item(s.row).id()] = s.score;
+  }
+  EXPECT_GT(spread_score[2], spread_score[4]);
+  EXPECT_EQ(spread_score.count(3) + spread_score.count(5), 2u);
+}
+
+TEST(KgExpanderTest, KgScoreNamesParseBothWays) {
+  for (KgScore s : {KgScore::kSpread, KgScore::kAdamicAdar}) {
+    auto parsed = ParseKgScore(KgScoreName(s));
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(*parsed, s);
+  }
+  EXPECT_EQ(ParseKgScore("pagerank").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(KgExpanderTest, DisallowedRowsAreNotReturnedButStillLeadFurther) {

@@ -339,6 +339,30 @@ std::vector<DialogueCore::Ranked> DialogueCore::MergeRankings(std::vector<Ranked
   return first;
 }
 
+void DialogueCore::KeepSourceSlots(const std::vector<SourceSlots>& slots,
+                                   const std::vector<absl::flat_hash_map<int64_t, float>>& scores,
+                                   std::vector<Ranked>* ranked) const {
+  absl::flat_hash_map<int64_t, size_t> at;  // item id -> index in ranked
+  for (size_t i = 0; i < ranked->size(); ++i) at.emplace(o_.catalog->item((*ranked)[i].row).id(), i);
+  std::vector<int> every;
+  std::vector<std::vector<size_t>> picks(slots.size());
+  for (size_t r = 0; r < slots.size(); ++r) {
+    every.push_back(slots[r].every);
+    std::vector<std::pair<float, int64_t>> by_score;  // (score, id)
+    by_score.reserve(scores[r].size());
+    for (const auto& [id, score] : scores[r]) by_score.push_back({score, id});
+    std::sort(by_score.begin(), by_score.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    for (const auto& [score, id] : by_score) {
+      if (auto it = at.find(id); it != at.end()) picks[r].push_back(it->second);
+    }
+  }
+  std::vector<Ranked> slotted;
+  slotted.reserve(ranked->size());
+  for (size_t i : OrderWithSlots(ranked->size(), every, picks)) slotted.push_back(std::move((*ranked)[i]));
+  *ranked = std::move(slotted);
+}
+
 RerankList DialogueCore::RerankInputs(const v1::Session& session, const std::vector<Ranked>& ranked,
                                       const absl::flat_hash_map<int64_t, uint32_t>& sources, int depth) const {
   const catalog::Catalog& c = *o_.catalog;
@@ -536,8 +560,30 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     const std::shared_ptr<const Reranker> reranker =
         capture == nullptr && o_.rerankers != nullptr ? o_.rerankers->Current() : nullptr;
     const int rerank_depth = capture != nullptr ? k : reranker != nullptr ? reranker->depth() : 0;
-    sreq.set_k(std::min(std::max(k, rerank_depth) + 20, 1000));
+    // The slot rules that apply to a list of k; with any, every candidate is scored (a slot may go
+    // to any film its source returned).
+    std::vector<SourceSlots> slots;
+    if (capture == nullptr) {
+      for (const SourceSlots& s : o_.source_slots) {
+        if (s.every > 0 && k >= s.every) slots.push_back(s);
+      }
+    }
+    sreq.set_k(std::min(std::max({k, rerank_depth, slots.empty() ? 0 : candidates->candidates_size()}) + 20, 1000));
     absl::flat_hash_map<int64_t, uint32_t> sources;
+    // Each slot rule's films with its source's score, from every retrieval of the turn.
+    std::vector<absl::flat_hash_map<int64_t, float>> slot_scores(slots.size());
+    auto note_slots = [&](const v1::RetrieveResponse& r) {
+      for (const auto& cand : r.candidates()) {
+        for (const auto& src : cand.sources()) {
+          for (size_t i = 0; i < slots.size(); ++i) {
+            if (src.source() != slots[i].source) continue;
+            float& best = slot_scores[i].try_emplace(cand.item_id(), src.raw_score()).first->second;
+            best = std::max(best, src.raw_score());
+          }
+        }
+      }
+    };
+    note_slots(*candidates);
     absl::Status scored = ScoreCandidates(*candidates, deadline, &sreq, &ranked, &sources);
     // 4a. The genres and people filter only the first hard_genre_people_top places: below
     // them the ranking of the candidates without that filter follows.
@@ -550,6 +596,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
       auto more = o_.retrieval->Retrieve(rreq, deadline);
       absl::Status soft_scored = more.ok() ? ScoreCandidates(*more, deadline, &sreq, &soft, &sources) : more.status();
       if (soft_scored.ok()) {
+        note_slots(*more);
         // The share of the wished genres and people a film has, for the fill's bonus.
         auto wished_share = [&](int32_t row) {
           int has = 0;
@@ -575,6 +622,8 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
         ranked = std::move(reordered);
       }
     }
+    // 4c. Places kept for retrieval sources in long lists.
+    if (scored.ok() && !slots.empty()) KeepSourceSlots(slots, slot_scores, &ranked);
     if (scored.ok()) {
       resp->set_path(degraded_feedback ? v1::SERVING_PATH_NO_USER_STATE : v1::SERVING_PATH_FULL);
       // When the user named something they like, keep one slot for the best item
@@ -605,7 +654,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     }
   }
 
-  // 4c. Titles already discussed first, when configured.
+  // 4d. Titles already discussed first, when configured.
   if (lead_with_discussed > 0 && state.discussed_item_ids_size() > 0) {
     absl::flat_hash_set<int64_t> unwanted(state.rejected_item_ids().begin(), state.rejected_item_ids().end());
     unwanted.insert(state.accepted_item_ids().begin(), state.accepted_item_ids().end());

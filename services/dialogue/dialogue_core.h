@@ -18,6 +18,7 @@
 #include "libs/dialogue/clients.h"
 #include "libs/dialogue/reranker.h"
 #include "libs/dialogue/reranker_watcher.h"
+#include "libs/dialogue/source_slots.h"
 #include "libs/dialogue/session_store.h"
 #include "libs/dialogue/state.h"
 #include "libs/llm/llm_backend.h"
@@ -76,6 +77,10 @@ struct DialogueCoreOptions {
   // takes rerankers->Current() once and, when it is set, reorders the first depth() films of the
   // engine's ranking (after the genre filter's merge, before the lead with discussed titles); null: off.
   const RerankerWatcher* rerankers = nullptr;
+  // Places kept for retrieval sources in long lists (libs/dialogue/source_slots.h), after the
+  // re-ranker and before the lead with discussed titles; each source's films in the order of its own
+  // score, from the turn's retrievals. Lists shorter than a rule's `every` are unchanged; empty: off.
+  std::vector<SourceSlots> source_slots;
 };
 
 // The engine's ranking of one turn before the re-ranker, with what the re-ranker reads
@@ -139,6 +144,10 @@ class DialogueCore {
   // places below `top` take the films of first's rest and of `rest` by score + bonus · `match(row)`.
   static std::vector<Ranked> MergeRankings(std::vector<Ranked> first, const std::vector<Ranked>& rest, int top,
                                            float bonus = 0, const std::function<float(int32_t)>& match = {});
+  // Reorders `ranked` as `slots` say (OrderWithSlots), each rule's films by `scores[rule]` (item id ->
+  // its source's score), best first.
+  void KeepSourceSlots(const std::vector<SourceSlots>& slots, const std::vector<absl::flat_hash_map<int64_t, float>>& scores,
+                       std::vector<Ranked>* ranked) const;
   std::vector<Ranked> PopularFallback(const v1::Filters& filters, int k) const;
   // Puts `ranked` in the LLM's order when it is on and answers in time; notes what happened in resp->llm.
   void LlmRerank(const v1::Session& session, const std::vector<int64_t>& history_likes, Deadline deadline,

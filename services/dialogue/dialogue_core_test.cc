@@ -191,6 +191,42 @@ TEST_F(DialogueCoreTest, FillBonusPutsFilmsWithTheWishedGenreFirstBelowTheTop) {
   EXPECT_EQ(*zero, *plain);
 }
 
+// Source slots: every second place goes to the next of the KG source's best films not placed above
+// (Wes Craven's other films first, for a liked Craven film); the other places keep the engine's
+// order; lists shorter than `every` and the re-ranker's inputs are unchanged.
+TEST_F(DialogueCoreTest, SourceSlotsGiveEveryNthPlaceToTheSourcesBestFilmsNotPlacedAbove) {
+  auto r = Turn("I loved Fright One");
+  auto plain = core_->Rank(r.session_id(), 10, deadline_, 0);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  DialogueCoreOptions options = Options();
+  options.source_slots = {{v1::CANDIDATE_SOURCE_KG, 2}};
+  core_ = std::make_unique<DialogueCore>(options);
+  auto slotted = core_->Rank(r.session_id(), 10, deadline_, 0);
+  ASSERT_TRUE(slotted.ok()) << slotted.status();
+  ASSERT_EQ(slotted->size(), plain->size());
+  EXPECT_EQ((*plain)[0], 10);    // Craven's other films lead either way
+  EXPECT_NE((*plain)[1], 8);
+  EXPECT_EQ((*slotted)[0], 10);  // place 1 is the engine's
+  EXPECT_EQ((*slotted)[1], 8);   // place 2: the KG source's best not placed above (10 is)
+  EXPECT_TRUE(std::is_permutation(slotted->begin(), slotted->end(), plain->begin()));
+  // The places that are not slots keep the engine's order of the films left.
+  std::vector<int64_t> slot_films, rest_slotted, rest_plain;
+  for (size_t i = 1; i < slotted->size(); i += 2) slot_films.push_back((*slotted)[i]);
+  auto in_slots = [&](int64_t id) { return std::find(slot_films.begin(), slot_films.end(), id) != slot_films.end(); };
+  for (size_t i = 0; i < slotted->size(); i += 2) rest_slotted.push_back((*slotted)[i]);
+  for (int64_t id : *plain) {
+    if (!in_slots(id)) rest_plain.push_back(id);
+  }
+  EXPECT_EQ(rest_slotted, rest_plain);
+  // A list shorter than `every` is the engine's.
+  core_ = std::make_unique<DialogueCore>(Options());
+  auto one = core_->Rank(r.session_id(), 1, deadline_, 0);
+  core_ = std::make_unique<DialogueCore>(options);
+  auto one_slotted = core_->Rank(r.session_id(), 1, deadline_, 0);
+  ASSERT_TRUE(one.ok() && one_slotted.ok());
+  EXPECT_EQ(*one_slotted, *one);
+}
+
 // A list of at most hard_genre_people_top films is the filtered one, unless fewer films match
 // than were asked for: then the unfiltered ranking fills it up after them.
 TEST_F(DialogueCoreTest, ShortFilteredListIsFilledWhenOnlyTheTopIsHard) {

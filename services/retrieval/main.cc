@@ -17,11 +17,19 @@ ABSL_FLAG(std::string, feedback, "",
           "host:port of chatrec-feedback for the TRENDING and CO_OCCURRENCE sources (empty: without them)");
 ABSL_FLAG(int, feedback_timeout_ms, 5, "Budget for one co-occurrence read on the request path");
 ABSL_FLAG(int, trending_refresh_ms, 2000, "How often the trending list is fetched (in the background)");
+ABSL_FLAG(std::string, kg_score, "spread",
+          "KG source: spread (relation-weighted, two hops, the need's genres and people too) or adamic_adar (what a "
+          "film shares with the context's titles and people, 1/log(2 + degree) per shared entity; chosen on ReDial)");
 ABSL_FLAG(int, index_build_threads, 1, "Threads building the index of a new model version (in the background, niced)");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using namespace chatrec;
+  auto kg_score = retrieval::ParseKgScore(absl::GetFlag(FLAGS_kg_score));
+  if (!kg_score.ok()) {
+    std::fprintf(stderr, "--kg_score: %s\n", std::string(kg_score.status().message()).c_str());
+    return 2;
+  }
   auto started = server::StartModelService("retrieval", 50052, 9462);
   if (!started.ok()) return std::fprintf(stderr, "%s\n", started.status().ToString().c_str()), 1;
   retrieval::RetrievalOptions options;
@@ -32,6 +40,7 @@ int main(int argc, char** argv) {
   options.index.index.hnsw.threads = absl::GetFlag(FLAGS_index_build_threads);
   options.index.index.ivf.threads = absl::GetFlag(FLAGS_index_build_threads);
   options.index.index.ivf.nprobe = absl::GetFlag(FLAGS_ivf_nprobe);
+  options.kg.score = *kg_score;
   const std::string kind = absl::GetFlag(FLAGS_ann_index);
   if (kind != "ivf" && kind != "hnsw") return std::fprintf(stderr, "--ann_index must be ivf or hnsw\n"), 2;
   options.index.index.kind = kind == "ivf" ? retrieval::AnnKind::kIvf : retrieval::AnnKind::kHnsw;

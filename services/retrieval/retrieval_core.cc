@@ -87,8 +87,8 @@ absl::StatusOr<std::unique_ptr<RetrievalCore>> RetrievalCore::Create(const catal
 }
 
 RetrievalCore::RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, SourceQuotas quotas,
-                             ItemSignalSource* signals)
-    : RetrievalCore(catalog, models, RetrievalOptions{.quotas = quotas, .signals = signals}, true) {}
+                             ItemSignalSource* signals, KgOptions kg)
+    : RetrievalCore(catalog, models, RetrievalOptions{.quotas = quotas, .kg = kg, .signals = signals}, true) {}
 
 RetrievalCore::RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, RetrievalOptions options,
                              bool)

@@ -67,7 +67,7 @@ class RetrievalCore {
                                                                RetrievalOptions options = {});
   // For tests and small catalogues: if the first index cannot be built, Retrieve says why.
   RetrievalCore(const catalog::Catalog* catalog, model::ModelWatcher* models, SourceQuotas quotas = {},
-                ItemSignalSource* signals = nullptr);
+                ItemSignalSource* signals = nullptr, KgOptions kg = {});
 
   // `deadline` bounds the wait for the feedback signals (the other sources are local).
   absl::StatusOr<v1::RetrieveResponse> Retrieve(

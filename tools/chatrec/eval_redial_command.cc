@@ -75,6 +75,14 @@ ABSL_FLAG(double, hard_genre_people_fill_bonus, 0,
           "eval redial: with --hard_genre_people_top N, below the first N places the films of the filtered and the "
           "unfiltered rankings are ordered by score plus this bonus times the share of the wished genres and people "
           "the film has (DialogueCoreOptions.hard_genre_people_fill_bonus); 0: the unfiltered ranking fills");
+ABSL_FLAG(std::string, kg_score, "spread",
+          "eval redial: how the KG retrieval source scores films: spread (as served by default) or adamic_adar "
+          "(retrieval::KgScore)");
+ABSL_FLAG(int, kg_slot_every, 0,
+          "eval redial: every N-th place of the ranking goes to the next of the KG source's best films not placed above "
+          "(DialogueCoreOptions.source_slots); 0: off");
+ABSL_FLAG(int, item_item_slot_every, 0,
+          "eval redial: the same for the ITEM_ITEM source (the learned neighbours of the context's titles); 0: off");
 ABSL_FLAG(double, seeker_word_weight, 0,
           "eval redial: weight of the seeker's content words in the need (DialogueCoreOptions.seeker_word_weight; "
           "the model has rows for them when trained with --seeker_words_min_dialogues); 0: off");
@@ -115,6 +123,9 @@ ABSL_FLAG(std::string, rerank_serving_counts, "",
 ABSL_FLAG(int, candidate_recall_depth, 0,
           "eval redial: also report where the new targets are in the engine's ranking before the re-ranker (up to this "
           "many places, 1..1000; with --candidates at least as large) and which retrieval sources returned them; 0: off");
+ABSL_FLAG(std::string, rankings_out, "",
+          "eval redial: write one JSON line per turn to this file: dialog_id, utterances (the context's length), "
+          "targets, new_targets, as_served and leading (the engine's top 50 item ids), for error analysis");
 ABSL_FLAG(std::string, candidate_recall_out, "",
           "eval redial: with --candidate_recall_depth, also write one line per new target to this file: dialogue id, "
           "turn's utterance count, target id, place (-1: not in the list), source bits");
@@ -218,6 +229,13 @@ int RedialReplay(bool train_reranker) {
   const double fill_bonus = absl::GetFlag(FLAGS_hard_genre_people_fill_bonus);
   if (!(fill_bonus >= 0) || !std::isfinite(fill_bonus)) {
     return std::fprintf(stderr, "--hard_genre_people_fill_bonus must be a finite number >= 0\n"), 2;
+  }
+  const auto kg_score = retrieval::ParseKgScore(absl::GetFlag(FLAGS_kg_score));
+  if (!kg_score.ok()) return std::fprintf(stderr, "--kg_score: %s\n", std::string(kg_score.status().message()).c_str()), 2;
+  const int kg_slot_every = absl::GetFlag(FLAGS_kg_slot_every);
+  const int item_item_slot_every = absl::GetFlag(FLAGS_item_item_slot_every);
+  if (kg_slot_every < 0 || kg_slot_every > kTopK || item_item_slot_every < 0 || item_item_slot_every > kTopK) {
+    return std::fprintf(stderr, "--kg_slot_every and --item_item_slot_every must be 0..%d\n", kTopK), 2;
   }
   const double word_weight = absl::GetFlag(FLAGS_seeker_word_weight);
   if (word_weight < 0) return std::fprintf(stderr, "--seeker_word_weight must be >= 0\n"), 2;
@@ -332,7 +350,8 @@ int RedialReplay(bool train_reranker) {
   quotas.item_item = static_cast<float>(absl::GetFlag(FLAGS_item_item_quota));
   quotas.kg = static_cast<float>(absl::GetFlag(FLAGS_kg_quota));
   quotas.vector = static_cast<float>(absl::GetFlag(FLAGS_vector_quota));
-  retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), quotas, signals.get());
+  retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), quotas, signals.get(),
+                                          retrieval::KgOptions{.score = *kg_score});
   scoring::ScoringCore scoring_core(catalog->get(), models->get());
   dialogue::InProcessFeedback feedback;
   dialogue::InProcessRetrieval retrieval(&retrieval_core);
@@ -345,6 +364,8 @@ int RedialReplay(bool train_reranker) {
   core_options.hard_genre_people_top = hard_top;
   core_options.seeker_word_weight = static_cast<float>(word_weight);
   core_options.hard_genre_people_fill_bonus = static_cast<float>(fill_bonus);
+  core_options.source_slots = {{v1::CANDIDATE_SOURCE_KG, kg_slot_every},
+                               {v1::CANDIDATE_SOURCE_ITEM_ITEM, item_item_slot_every}};
   // The learned re-ranker: the store's unless --reranker says otherwise; never when learning one.
   auto rerankers = dialogue::RerankerWatcher::Create(train_reranker ? "none" : absl::GetFlag(FLAGS_reranker),
                                                      layout.root, std::chrono::milliseconds(0));
@@ -388,6 +409,11 @@ int RedialReplay(bool train_reranker) {
   const int recall_depth = train_reranker ? 0 : absl::GetFlag(FLAGS_candidate_recall_depth);
   if (recall_depth < 0 || recall_depth > 1000) return std::fprintf(stderr, "--candidate_recall_depth must be 0..1000\n"), 2;
   std::vector<std::pair<int, uint32_t>> new_target_places;
+  std::ofstream rankings_out;
+  if (const std::string f = absl::GetFlag(FLAGS_rankings_out); !f.empty() && !train_reranker) {
+    rankings_out.open(f);
+    if (!rankings_out) return std::fprintf(stderr, "cannot write %s\n", f.c_str()), 1;
+  }
   std::ofstream places_out;
   if (recall_depth > 0 && !absl::GetFlag(FLAGS_candidate_recall_out).empty()) {
     places_out.open(absl::GetFlag(FLAGS_candidate_recall_out));
@@ -474,6 +500,15 @@ int RedialReplay(bool train_reranker) {
                    (!as_served.ok() ? as_served.status() : with_lead.status()).ToString().c_str());
       return 1;
     }
+    if (rankings_out.is_open()) {
+      nlohmann::json line = {{"dialog_id", turn.dialog_id}, {"utterances", turn.context.size()},
+                             {"targets", turn.targets}, {"new_targets", nlohmann::json::array()},
+                             {"as_served", *as_served}, {"leading", *with_lead}};
+      for (int64_t t : turn.targets) {
+        if (turn.IsNew(t)) line["new_targets"].push_back(t);
+      }
+      rankings_out << line.dump() << '\n';
+    }
     served.AddTurn(*as_served, turn);
     leading.AddTurn(*with_lead, turn);
     rementioned.AddTurn(eval::RementionRanking(turn), turn);
@@ -532,6 +567,7 @@ int RedialReplay(bool train_reranker) {
                              {"hard_genre_people", absl::GetFlag(FLAGS_hard_genre_people)},
                              {"hard_genre_people_top", hard_top},
                              {"hard_genre_people_fill_bonus", fill_bonus},
+                             {"kg_score", retrieval::KgScoreName(*kg_score)},
                              {"discussed_weight", absl::GetFlag(FLAGS_discussed_weight)},
                              {"need_scale", term_weights.need},
                              {"kg_scale", term_weights.kg},
@@ -595,6 +631,9 @@ int RedialReplay(bool train_reranker) {
   j["hard_genre_people_top"] = hard_top;
   j["seeker_word_weight"] = word_weight;
   j["hard_genre_people_fill_bonus"] = fill_bonus;
+  j["kg_score"] = retrieval::KgScoreName(*kg_score);
+  j["kg_slot_every"] = kg_slot_every;
+  j["item_item_slot_every"] = item_item_slot_every;
   j["term_weights"] = {{"need_scale", term_weights.need},
                        {"kg_scale", term_weights.kg},
                        {"bias_scale", term_weights.bias},
