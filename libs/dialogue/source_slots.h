@@ -7,8 +7,11 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
+#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "chatrec/v1/retrieval.pb.h"
 
 namespace chatrec::dialogue {
@@ -17,6 +20,13 @@ struct SourceSlots {
   v1::CandidateSource source = v1::CANDIDATE_SOURCE_UNSPECIFIED;
   int every = 0;  // places per slot; 0 or less: none
 };
+
+// "kg:7,item_item:5" -> {{KG, 7}, {ITEM_ITEM, 5}}: source names as in v1::CandidateSource without the
+// prefix, in lower case, each with its places per slot (1..1000); "" -> none. InvalidArgument with
+// what is wrong otherwise (an unknown source, a bad count, a source named twice).
+absl::StatusOr<std::vector<SourceSlots>> ParseSourceSlots(absl::string_view spec);
+// The spec ParseSourceSlots reads back ("" for none).
+std::string SourceSlotsSpec(const std::vector<SourceSlots>& slots);
 
 // The new order of a ranking of `n` entries (indices 0..n-1, best first). `picks[r]` lists the
 // entries rule `every[r]` may place, best first (indices into the ranking; repeats and entries

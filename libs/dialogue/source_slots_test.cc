@@ -37,5 +37,23 @@ TEST(SourceSlotsTest, PicksOutOfRangeOrRepeatedAreSkippedAndTheResultIsAPermutat
   EXPECT_THAT(order, ElementsAre(3, 0, 1, 2, 4));
 }
 
+TEST(SourceSlotsTest, SpecsParseAndPrintBack) {
+  auto slots = ParseSourceSlots("kg:7, item_item:5");
+  ASSERT_TRUE(slots.ok()) << slots.status();
+  ASSERT_EQ(slots->size(), 2u);
+  EXPECT_EQ((*slots)[0].source, v1::CANDIDATE_SOURCE_KG);
+  EXPECT_EQ((*slots)[0].every, 7);
+  EXPECT_EQ((*slots)[1].source, v1::CANDIDATE_SOURCE_ITEM_ITEM);
+  EXPECT_EQ((*slots)[1].every, 5);
+  EXPECT_EQ(SourceSlotsSpec(*slots), "kg:7,item_item:5");
+  EXPECT_TRUE(ParseSourceSlots("")->empty());
+  EXPECT_EQ(SourceSlotsSpec({}), "");
+  for (const char* bad : {"kg", "kg:0", "kg:x", "graph:3", "unspecified:2", "kg:3,kg:4", "kg:3,"}) {
+    auto r = ParseSourceSlots(bad);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(r.status().message().find(bad), std::string::npos) << r.status();
+  }
+}
+
 }  // namespace
 }  // namespace chatrec::dialogue

@@ -26,12 +26,11 @@ ABSL_FLAG(bool, session_sync, false,
           "fsync the session store on every turn (a machine crash then loses no turn; a process crash never does)");
 ABSL_FLAG(int, workers, 16, "Threads that run conversational turns");
 ABSL_FLAG(int, candidates, 200, "Candidates asked from retrieval per turn");
-ABSL_FLAG(int, kg_slot_every, 0,
-          "In lists of at least N films, every N-th place goes to the next of the KG source's best films not placed "
-          "above (DialogueCoreOptions.source_slots; ReDial: 7, with the retrieval service's --kg_score adamic_adar); "
-          "0: off");
-ABSL_FLAG(int, item_item_slot_every, 0,
-          "The same for the ITEM_ITEM source (the learned neighbours of the context's titles); 0: off");
+ABSL_FLAG(std::string, source_slots, "",
+          "Places kept for retrieval sources in lists of at least N films, e.g. kg:7,item_item:5: every 7th place goes "
+          "to the next of the KG source's best films not placed above, every 5th to ITEM_ITEM's "
+          "(DialogueCoreOptions.source_slots; ReDial: kg:7,item_item:5 with the retrieval service's --kg_score "
+          "adamic_adar); empty: none");
 ABSL_FLAG(std::string, reranker, "",
           "The learned re-ranker (`chatrec train reranker`): a file, or none; empty: <store_dir>/reranker.json when "
           "the store has one");
@@ -77,8 +76,9 @@ absl::StatusOr<std::unique_ptr<chatrec::llm::HttpChatClient>> LlmClientFromFlags
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using namespace chatrec;
-  if (absl::GetFlag(FLAGS_kg_slot_every) < 0 || absl::GetFlag(FLAGS_item_item_slot_every) < 0) {
-    return std::fprintf(stderr, "--kg_slot_every and --item_item_slot_every must be >= 0\n"), 2;
+  auto source_slots = dialogue::ParseSourceSlots(absl::GetFlag(FLAGS_source_slots));
+  if (!source_slots.ok()) {
+    return std::fprintf(stderr, "--source_slots: %s\n", std::string(source_slots.status().message()).c_str()), 2;
   }
   auto server = server::Server::Create(server::ServerOptionsFromFlags("dialogue", 50051, 9461));
   if (!server.ok()) return std::fprintf(stderr, "%s\n", server.status().ToString().c_str()), 1;
@@ -140,8 +140,7 @@ int main(int argc, char** argv) {
                                .candidates = absl::GetFlag(FLAGS_candidates),
                                .llm = llm.get(),
                                .rerankers = rerankers->get(),
-                               .source_slots = {{v1::CANDIDATE_SOURCE_KG, absl::GetFlag(FLAGS_kg_slot_every)},
-                                                {v1::CANDIDATE_SOURCE_ITEM_ITEM, absl::GetFlag(FLAGS_item_item_slot_every)}}});
+                               .source_slots = *source_slots});
   ThreadPool pool(absl::GetFlag(FLAGS_workers));
   dialogue::DialogueServiceImpl service(&core, &pool);
   (*server)->AddService(&service, "chatrec.v1.DialogueService");

@@ -132,14 +132,13 @@ TEST_F(CliInterfaceTest, EvalRedialOnTurnsAndOnDialoguesPrintsRecallAtOneTenFift
   // Step 7's setting: the KG source by Adamic-Adar and places kept for the KG and ITEM_ITEM sources,
   // reported; --rankings_out writes each turn's two lists.
   ASSERT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--kg_score", "adamic_adar",
-                 "--kg_slot_every", "7", "--item_item_slot_every", "5", "--rankings_out",
+                 "--source_slots", "kg:7,item_item:5", "--rankings_out",
                  (dir_ / "rankings.jsonl").string(), "--json"},
                 &j),
             0)
       << last_log_;
   EXPECT_EQ(j["kg_score"].get<std::string>(), "adamic_adar");
-  EXPECT_EQ(j["kg_slot_every"].get<int>(), 7);
-  EXPECT_EQ(j["item_item_slot_every"].get<int>(), 5);
+  EXPECT_EQ(j["source_slots"].get<std::string>(), "kg:7,item_item:5");
   {
     std::ifstream rankings(dir_ / "rankings.jsonl");
     std::string line;
@@ -155,8 +154,10 @@ TEST_F(CliInterfaceTest, EvalRedialOnTurnsAndOnDialoguesPrintsRecallAtOneTenFift
   }
   EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--kg_score", "pagerank", "--json"}, &j), 2);
   EXPECT_NE(last_log_.find("KG score must be spread or adamic_adar"), std::string::npos) << last_log_;
-  EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--kg_slot_every", "51", "--json"}, &j), 2);
-  EXPECT_NE(last_log_.find("--kg_slot_every and --item_item_slot_every must be 0..50"), std::string::npos) << last_log_;
+  EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--source_slots", "kg:0", "--json"}, &j), 2);
+  EXPECT_NE(last_log_.find("--source_slots: source slots 'kg:0': 'kg:0' needs places per slot 1..1000"),
+            std::string::npos)
+      << last_log_;
   // Where the new targets are in the ranking before the re-ranker, and which sources returned them.
   ASSERT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--candidates", "300",
                  "--candidate_recall_depth", "300", "--kg_quota", "0.4", "--candidate_recall_out",

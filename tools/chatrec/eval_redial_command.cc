@@ -78,11 +78,10 @@ ABSL_FLAG(double, hard_genre_people_fill_bonus, 0,
 ABSL_FLAG(std::string, kg_score, "spread",
           "eval redial: how the KG retrieval source scores films: spread (as served by default) or adamic_adar "
           "(retrieval::KgScore)");
-ABSL_FLAG(int, kg_slot_every, 0,
-          "eval redial: every N-th place of the ranking goes to the next of the KG source's best films not placed above "
-          "(DialogueCoreOptions.source_slots); 0: off");
-ABSL_FLAG(int, item_item_slot_every, 0,
-          "eval redial: the same for the ITEM_ITEM source (the learned neighbours of the context's titles); 0: off");
+ABSL_FLAG(std::string, source_slots, "",
+          "eval redial: places kept for retrieval sources, e.g. kg:7,item_item:5: every 7th place goes to the next of "
+          "the KG source's best films not placed above, every 5th to ITEM_ITEM's (DialogueCoreOptions.source_slots); "
+          "empty: none");
 ABSL_FLAG(double, seeker_word_weight, 0,
           "eval redial: weight of the seeker's content words in the need (DialogueCoreOptions.seeker_word_weight; "
           "the model has rows for them when trained with --seeker_words_min_dialogues); 0: off");
@@ -232,10 +231,9 @@ int RedialReplay(bool train_reranker) {
   }
   const auto kg_score = retrieval::ParseKgScore(absl::GetFlag(FLAGS_kg_score));
   if (!kg_score.ok()) return std::fprintf(stderr, "--kg_score: %s\n", std::string(kg_score.status().message()).c_str()), 2;
-  const int kg_slot_every = absl::GetFlag(FLAGS_kg_slot_every);
-  const int item_item_slot_every = absl::GetFlag(FLAGS_item_item_slot_every);
-  if (kg_slot_every < 0 || kg_slot_every > kTopK || item_item_slot_every < 0 || item_item_slot_every > kTopK) {
-    return std::fprintf(stderr, "--kg_slot_every and --item_item_slot_every must be 0..%d\n", kTopK), 2;
+  const auto source_slots = dialogue::ParseSourceSlots(absl::GetFlag(FLAGS_source_slots));
+  if (!source_slots.ok()) {
+    return std::fprintf(stderr, "--source_slots: %s\n", std::string(source_slots.status().message()).c_str()), 2;
   }
   const double word_weight = absl::GetFlag(FLAGS_seeker_word_weight);
   if (word_weight < 0) return std::fprintf(stderr, "--seeker_word_weight must be >= 0\n"), 2;
@@ -364,8 +362,7 @@ int RedialReplay(bool train_reranker) {
   core_options.hard_genre_people_top = hard_top;
   core_options.seeker_word_weight = static_cast<float>(word_weight);
   core_options.hard_genre_people_fill_bonus = static_cast<float>(fill_bonus);
-  core_options.source_slots = {{v1::CANDIDATE_SOURCE_KG, kg_slot_every},
-                               {v1::CANDIDATE_SOURCE_ITEM_ITEM, item_item_slot_every}};
+  core_options.source_slots = *source_slots;
   // The learned re-ranker: the store's unless --reranker says otherwise; never when learning one.
   auto rerankers = dialogue::RerankerWatcher::Create(train_reranker ? "none" : absl::GetFlag(FLAGS_reranker),
                                                      layout.root, std::chrono::milliseconds(0));
@@ -632,8 +629,7 @@ int RedialReplay(bool train_reranker) {
   j["seeker_word_weight"] = word_weight;
   j["hard_genre_people_fill_bonus"] = fill_bonus;
   j["kg_score"] = retrieval::KgScoreName(*kg_score);
-  j["kg_slot_every"] = kg_slot_every;
-  j["item_item_slot_every"] = item_item_slot_every;
+  j["source_slots"] = dialogue::SourceSlotsSpec(*source_slots);
   j["term_weights"] = {{"need_scale", term_weights.need},
                        {"kg_scale", term_weights.kg},
                        {"bias_scale", term_weights.bias},
