@@ -242,6 +242,16 @@ TEST_F(CliInterfaceTest, SimulateAppliesTheRerankerTheStoreOrTheFlagNames) {
   ASSERT_EQ(simulate({"--reranker", "none"}, &off), 0) << last_log_;
   EXPECT_EQ(off["reranker"], "none");
   EXPECT_EQ(off["questions_on"], plain["questions_on"]) << "none ignores the store's file";
+  // The KG score and the source slots as for eval redial, reported; a bad spec is refused.
+  json slotted;
+  ASSERT_EQ(simulate({"--reranker", "none", "--kg_score", "adamic_adar", "--source_slots", "kg:3"}, &slotted), 0)
+      << last_log_;
+  EXPECT_EQ(slotted["kg_score"], "adamic_adar");
+  EXPECT_EQ(slotted["source_slots"], "kg:3");
+  EXPECT_EQ(plain["kg_score"], "spread");
+  EXPECT_EQ(plain["source_slots"], "");
+  EXPECT_EQ(simulate({"--source_slots", "kg"}, &j), 2);
+  EXPECT_NE(last_log_.find("--source_slots: source slots 'kg'"), std::string::npos) << last_log_;
 
   // Files that cannot be used: named, with the way out, exit code 2; the store's own file too.
   const std::string bad = (dir_ / "bad_reranker.json").string();
