@@ -20,9 +20,11 @@
 #                 CHATREC_LLM_TIMEOUT_MS → --llm_timeout_ms, CHATREC_LLM_API_KEY_ENV → --llm_api_key_env,
 #                 CHATREC_LLM_RERANK → --llm_rerank, CHATREC_LLM_REWORD → --llm_reword,
 #                 CHATREC_LLM_TEMPERATURE → --llm_temperature, CHATREC_LLM_MAX_TOKENS → --llm_max_tokens,
-#                 CHATREC_RERANKER → --reranker, CHATREC_RERANKER_POLL_MS → --reranker_poll_ms
+#                 CHATREC_RERANKER → --reranker, CHATREC_RERANKER_POLL_MS → --reranker_poll_ms,
+#                 CHATREC_SOURCE_SLOTS → --source_slots
 #   retrieval, scoring, feedback   CHATREC_MODEL_POLL_MS → --model_poll_ms
-#   retrieval     CHATREC_FEEDBACK_ADDR → --feedback (trending and co-occurrence sources)
+#   retrieval     CHATREC_FEEDBACK_ADDR → --feedback (trending and co-occurrence sources),
+#                 CHATREC_KG_SCORE → --kg_score
 #   feedback      CHATREC_SYNC → --sync
 #   init          CHATREC_DATA (data sets root, mounted read-only), CHATREC_TRAIN_FLAGS (extra `train` flags)
 set -eu
@@ -62,6 +64,7 @@ run_service() {
       flag llm_max_tokens "${CHATREC_LLM_MAX_TOKENS:-}"
       flag reranker "${CHATREC_RERANKER:-}"
       flag reranker_poll_ms "${CHATREC_RERANKER_POLL_MS:-}"
+      flag source_slots "${CHATREC_SOURCE_SLOTS:-}"
       ;;
     feedback)
       flag model_poll_ms "${CHATREC_MODEL_POLL_MS:-}"
@@ -70,6 +73,7 @@ run_service() {
     retrieval)
       flag model_poll_ms "${CHATREC_MODEL_POLL_MS:-}"
       flag feedback "${CHATREC_FEEDBACK_ADDR:-}"
+      flag kg_score "${CHATREC_KG_SCORE:-}"
       ;;
     scoring)
       flag model_poll_ms "${CHATREC_MODEL_POLL_MS:-}"

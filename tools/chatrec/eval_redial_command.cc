@@ -76,12 +76,12 @@ ABSL_FLAG(double, hard_genre_people_fill_bonus, 0,
           "unfiltered rankings are ordered by score plus this bonus times the share of the wished genres and people "
           "the film has (DialogueCoreOptions.hard_genre_people_fill_bonus); 0: the unfiltered ranking fills");
 ABSL_FLAG(std::string, kg_score, "spread",
-          "eval redial, simulate: how the KG retrieval source scores films: spread (as served by default) or adamic_adar "
-          "(retrieval::KgScore)");
+          "eval redial, simulate: how the KG retrieval source scores films: spread (as served by default) or "
+          "adamic_adar (retrieval::KgScore)");
 ABSL_FLAG(std::string, source_slots, "",
-          "eval redial, simulate: places kept for retrieval sources, e.g. kg:7,item_item:5: every 7th place goes to the next of "
-          "the KG source's best films not placed above, every 5th to ITEM_ITEM's (DialogueCoreOptions.source_slots); "
-          "empty: none");
+          "eval redial, simulate: places kept for retrieval sources, e.g. kg:7,item_item:5: every 7th place goes to "
+          "the next of the KG source's best films not placed above, every 5th to ITEM_ITEM's "
+          "(DialogueCoreOptions.source_slots); empty: none");
 ABSL_FLAG(double, seeker_word_weight, 0,
           "eval redial: weight of the seeker's content words in the need (DialogueCoreOptions.seeker_word_weight; "
           "the model has rows for them when trained with --seeker_words_min_dialogues); 0: off");
