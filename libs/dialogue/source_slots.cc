@@ -54,7 +54,8 @@ std::string SourceSlotsSpec(const std::vector<SourceSlots>& slots) {
   });
 }
 
-std::vector<size_t> OrderWithSlots(size_t n, const std::vector<int>& every, const std::vector<std::vector<size_t>>& picks) {
+std::vector<size_t> OrderWithSlots(size_t n, const std::vector<int>& every,
+                                   const std::vector<std::vector<size_t>>& picks) {
   std::vector<bool> placed(n, false);
   std::vector<size_t> next_pick(every.size(), 0);
   std::deque<size_t> due;  // rules whose place has come, oldest first

@@ -8,10 +8,10 @@
 
 #include <cstddef>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "chatrec/v1/retrieval.pb.h"
 
 namespace chatrec::dialogue {
@@ -33,6 +33,7 @@ std::string SourceSlotsSpec(const std::vector<SourceSlots>& slots);
 // placed already are skipped). Rules due at the same place take it and the places after it in turn,
 // in rule order; a rule whose picks are used up gives its place back to the ranking. The result is
 // a permutation of 0..n-1.
-std::vector<size_t> OrderWithSlots(size_t n, const std::vector<int>& every, const std::vector<std::vector<size_t>>& picks);
+std::vector<size_t> OrderWithSlots(size_t n, const std::vector<int>& every,
+                                   const std::vector<std::vector<size_t>>& picks);
 
 }  // namespace chatrec::dialogue

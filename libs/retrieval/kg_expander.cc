@@ -11,7 +11,8 @@ namespace chatrec::retrieval {
 absl::StatusOr<KgScore> ParseKgScore(std::string_view name) {
   if (name == "spread") return KgScore::kSpread;
   if (name == "adamic_adar") return KgScore::kAdamicAdar;
-  return absl::InvalidArgumentError(absl::StrCat("KG score must be spread or adamic_adar, got '", absl::string_view(name.data(), name.size()), "'"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("KG score must be spread or adamic_adar, got '", absl::string_view(name.data(), name.size()), "'"));
 }
 
 const char* KgScoreName(KgScore score) { return score == KgScore::kAdamicAdar ? "adamic_adar" : "spread"; }
@@ -51,7 +52,7 @@ std::vector<kernels::ScoredItem> KgExpander::Expand(const model::Entities& conte
   // views of the request's and the catalogue's strings, which outlive the call.
   struct Spread {
     absl::Span<const int32_t> rows;
-    float score;  // added to every row: weight / sqrt(degree)
+    float score;  // added to every row: weight / sqrt(degree) (Adamic-Adar: / log(2 + degree))
   };
   const bool adamic_adar = options_.score == KgScore::kAdamicAdar;
   std::vector<Spread> spreads;

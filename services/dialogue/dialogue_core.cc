@@ -351,8 +351,9 @@ void DialogueCore::KeepSourceSlots(const std::vector<SourceSlots>& slots,
     std::vector<std::pair<float, int64_t>> by_score;  // (score, id)
     by_score.reserve(scores[r].size());
     for (const auto& [id, score] : scores[r]) by_score.push_back({score, id});
-    std::sort(by_score.begin(), by_score.end(),
-              [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+    std::sort(by_score.begin(), by_score.end(), [](const auto& a, const auto& b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
     for (const auto& [score, id] : by_score) {
       if (auto it = at.find(id); it != at.end()) picks[r].push_back(it->second);
     }

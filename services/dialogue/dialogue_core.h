@@ -146,7 +146,8 @@ class DialogueCore {
                                            float bonus = 0, const std::function<float(int32_t)>& match = {});
   // Reorders `ranked` as `slots` say (OrderWithSlots), each rule's films by `scores[rule]` (item id ->
   // its source's score), best first.
-  void KeepSourceSlots(const std::vector<SourceSlots>& slots, const std::vector<absl::flat_hash_map<int64_t, float>>& scores,
+  void KeepSourceSlots(const std::vector<SourceSlots>& slots,
+                       const std::vector<absl::flat_hash_map<int64_t, float>>& scores,
                        std::vector<Ranked>* ranked) const;
   std::vector<Ranked> PopularFallback(const v1::Filters& filters, int k) const;
   // Puts `ranked` in the LLM's order when it is on and answers in time; notes what happened in resp->llm.

@@ -230,7 +230,9 @@ int RedialReplay(bool train_reranker) {
     return std::fprintf(stderr, "--hard_genre_people_fill_bonus must be a finite number >= 0\n"), 2;
   }
   const auto kg_score = retrieval::ParseKgScore(absl::GetFlag(FLAGS_kg_score));
-  if (!kg_score.ok()) return std::fprintf(stderr, "--kg_score: %s\n", std::string(kg_score.status().message()).c_str()), 2;
+  if (!kg_score.ok()) {
+    return std::fprintf(stderr, "--kg_score: %s\n", std::string(kg_score.status().message()).c_str()), 2;
+  }
   const auto source_slots = dialogue::ParseSourceSlots(absl::GetFlag(FLAGS_source_slots));
   if (!source_slots.ok()) {
     return std::fprintf(stderr, "--source_slots: %s\n", std::string(source_slots.status().message()).c_str()), 2;

@@ -58,7 +58,9 @@ int SimulateCommand(const std::vector<std::string>&) {
   if (!rerankers.ok()) return std::fprintf(stderr, "%s\n", rerankers.status().ToString().c_str()), 2;
   const std::string reranker_path = (*rerankers)->CurrentPath();  // "" for none
   const auto kg_score = retrieval::ParseKgScore(absl::GetFlag(FLAGS_kg_score));
-  if (!kg_score.ok()) return std::fprintf(stderr, "--kg_score: %s\n", std::string(kg_score.status().message()).c_str()), 2;
+  if (!kg_score.ok()) {
+    return std::fprintf(stderr, "--kg_score: %s\n", std::string(kg_score.status().message()).c_str()), 2;
+  }
   const auto source_slots = dialogue::ParseSourceSlots(absl::GetFlag(FLAGS_source_slots));
   if (!source_slots.ok()) {
     return std::fprintf(stderr, "--source_slots: %s\n", std::string(source_slots.status().message()).c_str()), 2;
