@@ -160,8 +160,11 @@ void Lexicon::Evaluate(std::string_view text, const std::vector<Token>& tokens, 
     capitalized += tokens[i].capitalized;
   }
   bool whole_input = first == 0 && last == tokens.size();
+  // A capital at the start of a sentence is evidence only for a whole input of more than an everyday
+  // word: a reply of just "Yes", "Awesome" or "Lol" names no film.
+  const bool lone_everyday_word = last - first == 1 && IsCommonWord(tokens[first].norm);
   ev.capitalized = caps_informative && capitalized == content &&
-                   (!tokens[first].sentence_start || content >= 2 || whole_input);
+                   (!tokens[first].sentence_start || content >= 2 || (whole_input && !lone_everyday_word));
   // One everyday word shouted ("Dunkirk was AWESOME!", "I LOVE it") is emphasis, not a title.
   if (last - first == 1 && tokens[first].all_caps && tokens[first].norm.size() > 1 && IsCommon(tokens[first].norm)) {
     ev.capitalized = false;

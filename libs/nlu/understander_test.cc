@@ -97,6 +97,16 @@ Understander* UnderstanderTest::understander_ = nullptr;
 
 using IdList = std::vector<std::string>;
 
+// A reply of one everyday word is no title, though a film has that name ("It", "Big"); a reply that is
+// a film's name ("Fargo", "Jaws") or the name with its year still is.
+TEST_F(UnderstanderTest, AReplyOfOneEverydayWordNamesNoFilm) {
+  EXPECT_TRUE(Ids(U("It")).empty());
+  EXPECT_TRUE(Ids(U("Big")).empty());
+  EXPECT_EQ(Ids(U("Fargo")), (IdList{"item:1"}));
+  EXPECT_EQ(Ids(U("Jaws")), (IdList{"item:10"}));
+  EXPECT_EQ(Ids(U("It (1990)")), (IdList{"item:13"}));
+}
+
 TEST_F(UnderstanderTest, ComedyFromThe90sLinksGenreAndDecadeOnly) {
   auto u = U("I'd like a comedy from the 90s");
   EXPECT_EQ(u.intent, chatrec::v1::INTENT_RECOMMEND);

@@ -2,7 +2,9 @@
 // the NLU on real human text. ReDial marks the movies people mention as @ids, so
 // each @id is replaced by the movie's name (as the person would have typed it,
 // with and without the year) and the links the NLU finds are compared with the
-// ids. Needs a store imported with `chatrec import --dataset redial`.
+// ids; the films it links in messages with no @mention are counted too (wrong links,
+// and titles people typed without the marker). Needs a store imported with
+// `chatrec import --dataset redial`.
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,8 +20,8 @@
 #include "tools/chatrec/flags.h"
 
 ABSL_FLAG(int, show_errors, 0,
-          "Print up to this many name-only messages with a missed or a wrong link (for error analysis; use a "
-          "validation split, not the test dialogues)");
+          "Print up to this many name-only messages with a missed or a wrong link, and as many films linked in "
+          "messages with no @mention (for error analysis; use a validation split, not the test dialogues)");
 ABSL_FLAG(std::string, dialogues, "", "Dialogues in ReDial's JSONL format (default: <data_dir>/redial/test_data.dev.jsonl)");
 
 namespace chatrec::cli {
@@ -51,7 +53,8 @@ int EvalLinkingCommand(const std::vector<std::string>&) {
 
   const std::regex mention("@(\\d+)");
   Counts with_year, without_year;
-  int shown_errors = 0;
+  int shown_errors = 0, shown_spurious = 0;
+  int64_t plain_messages = 0, spurious = 0;  // messages naming no movie, and the films linked in them
   std::string line;
   while (std::getline(in, line)) {
     nlohmann::json d = nlohmann::json::parse(line, nullptr, false);
@@ -59,7 +62,23 @@ int EvalLinkingCommand(const std::vector<std::string>&) {
     for (const auto& m : d["messages"]) {
       if (!m.contains("text") || !m["text"].is_string()) continue;
       std::string text = m["text"].get<std::string>();
-      if (text.find('@') == std::string::npos) continue;
+      if (text.find('@') == std::string::npos) {
+        // No @mention: a film linked here is a wrong link or a title typed without the marker.
+        ++plain_messages;
+        for (const auto& found : (*nlu)->Understand(text).mentions) {
+          const int64_t id = catalog::ItemIdFromEntity(found.entity_id);
+          if (id < 0) continue;
+          ++spurious;
+          if (shown_spurious < absl::GetFlag(FLAGS_show_errors)) {
+            ++shown_spurious;
+            const int32_t row = (*catalog)->RowOf(id);
+            std::printf("%s\n   linked without an @mention: [%s] from \"%s\"\n", text.c_str(),
+                        row >= 0 ? (*catalog)->item(row).title().c_str() : std::to_string(id).c_str(),
+                        found.text.c_str());
+          }
+        }
+        continue;
+      }
       for (bool keep_year : {true, false}) {
         absl::flat_hash_set<int64_t> gold;
         std::string rewritten;
@@ -119,7 +138,10 @@ int EvalLinkingCommand(const std::vector<std::string>&) {
     return nlohmann::json{{"messages", c.messages}, {"mentions", c.gold},   {"links", c.predicted},
                           {"correct", c.correct},   {"precision", c.precision()}, {"recall", c.recall()}};
   };
-  nlohmann::json j = {{"dialogues", path}, {"with_year", obj(with_year)}, {"without_year", obj(without_year)}};
+  nlohmann::json j = {{"dialogues", path},
+                      {"with_year", obj(with_year)},
+                      {"without_year", obj(without_year)},
+                      {"without_mentions", {{"messages", plain_messages}, {"film_links", spurious}}}};
   if (absl::GetFlag(FLAGS_json)) {
     std::printf("%s\n", j.dump().c_str());
   } else {
@@ -128,6 +150,9 @@ int EvalLinkingCommand(const std::vector<std::string>&) {
     std::printf("  titles with year:    precision %.3f  recall %.3f  (%lld mentions)\n", with_year.precision(),
                 with_year.recall(), static_cast<long long>(with_year.gold));
     std::printf("  titles without year: precision %.3f  recall %.3f\n", without_year.precision(), without_year.recall());
+    std::printf("  messages with no @mention: %lld, films linked in them: %lld (wrong links, and titles typed "
+                "without @)\n",
+                static_cast<long long>(plain_messages), static_cast<long long>(spurious));
   }
   return 0;
 }
