@@ -46,6 +46,7 @@
 #include "services/dialogue/in_process_clients.h"
 #include "services/retrieval/event_store_signals.h"
 #include "tools/chatrec/commands.h"
+#include "tools/chatrec/engine_flags.h"
 #include "tools/chatrec/flags.h"
 
 ABSL_DECLARE_FLAG(std::string, dialogues);  // eval_linking_command.cc
@@ -210,6 +211,21 @@ absl::Status ReadGroups(const std::string& path, size_t dim, std::vector<dialogu
   return absl::OkStatus();
 }
 
+}  // namespace
+
+absl::StatusOr<EngineFlags> EngineFlagsFromCommandLine() {
+  EngineFlags out;
+  auto kg_score = retrieval::ParseKgScore(absl::GetFlag(FLAGS_kg_score));
+  if (!kg_score.ok()) return absl::InvalidArgumentError(absl::StrCat("--kg_score: ", kg_score.status().message()));
+  out.kg_score = *kg_score;
+  auto slots = dialogue::ParseSourceSlots(absl::GetFlag(FLAGS_source_slots));
+  if (!slots.ok()) return absl::InvalidArgumentError(absl::StrCat("--source_slots: ", slots.status().message()));
+  out.source_slots = std::move(*slots);
+  return out;
+}
+
+namespace {
+
 // The replay shared by `eval redial` (metrics) and `train reranker` (learning examples).
 int RedialReplay(bool train_reranker) {
   const auto started = std::chrono::steady_clock::now();
@@ -229,14 +245,8 @@ int RedialReplay(bool train_reranker) {
   if (!(fill_bonus >= 0) || !std::isfinite(fill_bonus)) {
     return std::fprintf(stderr, "--hard_genre_people_fill_bonus must be a finite number >= 0\n"), 2;
   }
-  const auto kg_score = retrieval::ParseKgScore(absl::GetFlag(FLAGS_kg_score));
-  if (!kg_score.ok()) {
-    return std::fprintf(stderr, "--kg_score: %s\n", std::string(kg_score.status().message()).c_str()), 2;
-  }
-  const auto source_slots = dialogue::ParseSourceSlots(absl::GetFlag(FLAGS_source_slots));
-  if (!source_slots.ok()) {
-    return std::fprintf(stderr, "--source_slots: %s\n", std::string(source_slots.status().message()).c_str()), 2;
-  }
+  const auto engine = EngineFlagsFromCommandLine();
+  if (!engine.ok()) return std::fprintf(stderr, "%s\n", std::string(engine.status().message()).c_str()), 2;
   const double word_weight = absl::GetFlag(FLAGS_seeker_word_weight);
   if (word_weight < 0) return std::fprintf(stderr, "--seeker_word_weight must be >= 0\n"), 2;
   const int candidates = absl::GetFlag(FLAGS_candidates);
@@ -351,7 +361,7 @@ int RedialReplay(bool train_reranker) {
   quotas.kg = static_cast<float>(absl::GetFlag(FLAGS_kg_quota));
   quotas.vector = static_cast<float>(absl::GetFlag(FLAGS_vector_quota));
   retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), quotas, signals.get(),
-                                          retrieval::KgOptions{.score = *kg_score});
+                                          retrieval::KgOptions{.score = engine->kg_score});
   scoring::ScoringCore scoring_core(catalog->get(), models->get());
   dialogue::InProcessFeedback feedback;
   dialogue::InProcessRetrieval retrieval(&retrieval_core);
@@ -364,7 +374,7 @@ int RedialReplay(bool train_reranker) {
   core_options.hard_genre_people_top = hard_top;
   core_options.seeker_word_weight = static_cast<float>(word_weight);
   core_options.hard_genre_people_fill_bonus = static_cast<float>(fill_bonus);
-  core_options.source_slots = *source_slots;
+  core_options.source_slots = engine->source_slots;
   // The learned re-ranker: the store's unless --reranker says otherwise; never when learning one.
   auto rerankers = dialogue::RerankerWatcher::Create(train_reranker ? "none" : absl::GetFlag(FLAGS_reranker),
                                                      layout.root, std::chrono::milliseconds(0));
@@ -566,7 +576,7 @@ int RedialReplay(bool train_reranker) {
                              {"hard_genre_people", absl::GetFlag(FLAGS_hard_genre_people)},
                              {"hard_genre_people_top", hard_top},
                              {"hard_genre_people_fill_bonus", fill_bonus},
-                             {"kg_score", retrieval::KgScoreName(*kg_score)},
+                             {"kg_score", retrieval::KgScoreName(engine->kg_score)},
                              {"discussed_weight", absl::GetFlag(FLAGS_discussed_weight)},
                              {"need_scale", term_weights.need},
                              {"kg_scale", term_weights.kg},
@@ -630,8 +640,8 @@ int RedialReplay(bool train_reranker) {
   j["hard_genre_people_top"] = hard_top;
   j["seeker_word_weight"] = word_weight;
   j["hard_genre_people_fill_bonus"] = fill_bonus;
-  j["kg_score"] = retrieval::KgScoreName(*kg_score);
-  j["source_slots"] = dialogue::SourceSlotsSpec(*source_slots);
+  j["kg_score"] = retrieval::KgScoreName(engine->kg_score);
+  j["source_slots"] = dialogue::SourceSlotsSpec(engine->source_slots);
   j["term_weights"] = {{"need_scale", term_weights.need},
                        {"kg_scale", term_weights.kg},
                        {"bias_scale", term_weights.bias},

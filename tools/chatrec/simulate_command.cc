@@ -23,12 +23,11 @@
 #include "services/dialogue/in_process_clients.h"
 #include "services/dialogue/user_simulator.h"
 #include "tools/chatrec/commands.h"
+#include "tools/chatrec/engine_flags.h"
 #include "tools/chatrec/flags.h"
 
 ABSL_DECLARE_FLAG(uint64_t, seed);           // train_command.cc
 ABSL_DECLARE_FLAG(std::string, reranker);    // eval_redial_command.cc: the same flag, the same meaning
-ABSL_DECLARE_FLAG(std::string, kg_score);      // eval_redial_command.cc: the same flags, the same meanings
-ABSL_DECLARE_FLAG(std::string, source_slots);
 ABSL_FLAG(int, episodes, 200, "simulate: number of target films (one conversation each per setting)");
 ABSL_FLAG(int, max_turns, 5, "simulate: user turns per conversation, the opening included");
 ABSL_FLAG(int, follow_up_min_candidates, chatrec::dialogue::DialogueCoreOptions().follow_up_min_candidates,
@@ -57,19 +56,13 @@ int SimulateCommand(const std::vector<std::string>&) {
       dialogue::RerankerWatcher::Create(absl::GetFlag(FLAGS_reranker), layout.root, std::chrono::milliseconds(0));
   if (!rerankers.ok()) return std::fprintf(stderr, "%s\n", rerankers.status().ToString().c_str()), 2;
   const std::string reranker_path = (*rerankers)->CurrentPath();  // "" for none
-  const auto kg_score = retrieval::ParseKgScore(absl::GetFlag(FLAGS_kg_score));
-  if (!kg_score.ok()) {
-    return std::fprintf(stderr, "--kg_score: %s\n", std::string(kg_score.status().message()).c_str()), 2;
-  }
-  const auto source_slots = dialogue::ParseSourceSlots(absl::GetFlag(FLAGS_source_slots));
-  if (!source_slots.ok()) {
-    return std::fprintf(stderr, "--source_slots: %s\n", std::string(source_slots.status().message()).c_str()), 2;
-  }
+  const auto engine = EngineFlagsFromCommandLine();
+  if (!engine.ok()) return std::fprintf(stderr, "%s\n", std::string(engine.status().message()).c_str()), 2;
   const auto session_dir = std::filesystem::temp_directory_path() / ("chatrec_simulate_" + std::to_string(getpid()));
   auto sessions = dialogue::SessionStore::Open(session_dir.string(), 0, /*sync=*/false);
   if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
   retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), {}, nullptr,
-                                          retrieval::KgOptions{.score = *kg_score});
+                                          retrieval::KgOptions{.score = engine->kg_score});
   scoring::ScoringCore scoring_core(catalog->get(), models->get());
   dialogue::InProcessFeedback feedback;  // every simulated user is new
   dialogue::InProcessRetrieval retrieval(&retrieval_core);
@@ -85,8 +78,8 @@ int SimulateCommand(const std::vector<std::string>&) {
                       {"follow_up_min_candidates", absl::GetFlag(FLAGS_follow_up_min_candidates)},
                       {"follow_up_attributes", absl::GetFlag(FLAGS_follow_up_attributes)},
                       {"reranker", reranker_path.empty() ? "none" : reranker_path},
-                      {"kg_score", retrieval::KgScoreName(*kg_score)},
-                      {"source_slots", dialogue::SourceSlotsSpec(*source_slots)}};
+                      {"kg_score", retrieval::KgScoreName(engine->kg_score)},
+                      {"source_slots", dialogue::SourceSlotsSpec(engine->source_slots)}};
   Progress progress("simulating", static_cast<int64_t>(targets.size()) * 4);
   int64_t done = 0;
   for (bool ask : {true, false}) {
@@ -96,7 +89,7 @@ int SimulateCommand(const std::vector<std::string>&) {
                                  .follow_up_min_candidates = absl::GetFlag(FLAGS_follow_up_min_candidates),
                                  .follow_up_attributes = absl::GetFlag(FLAGS_follow_up_attributes),
                                  .rerankers = rerankers->get(),
-                                 .source_slots = *source_slots});
+                                 .source_slots = engine->source_slots});
     nlohmann::json setting;
     for (int k : {1, 10}) {
       // The same seed per setting: each setting's users name the same genres.
