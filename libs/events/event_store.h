@@ -225,7 +225,6 @@ class EventStore {
   absl::StatusOr<bool> ReadDerivedLocked(int kind, const std::string& key, google::protobuf::MessageLite* out,
                                          const storage::KvStore::Snapshot* view) const;
   absl::StatusOr<internal::ItemStats> GetItemStatsLocked(int64_t item_id) const;
-  // The event stored under `key` (as of `view`, if given); nullopt if there is none.
   // ScanUser, also handing over the event as stored (the pairs it was counted with: DeleteUser).
   using StoredEventFn =
       std::function<bool(const std::string& key, const v1::Event&, const internal::StoredEvent& stored)>;
@@ -233,6 +232,7 @@ class EventStore {
                               const std::string& resume_key, const StoredEventFn& fn) const;
   // DATA_LOSS naming an event record that does not parse.
   absl::Status UnparsableEvent(std::string_view key) const;
+  // The event stored under `key` (as of `view`, if given); nullopt if there is none.
   absl::StatusOr<std::optional<v1::Event>> GetEvent(const std::string& key, const storage::KvStore::Snapshot* view) const;
   // Wakes the writer thread if a prepared group waits, and the leader thread if it can lead.
   // (A written group wakes only its own callers: each waits on its own condition variable.)

@@ -96,30 +96,33 @@ std::vector<kernels::ScoredItem> KgExpander::Expand(const model::Entities& conte
   absl::flat_hash_map<int32_t, float> hop1;
   accumulate(&hop1);
 
-  // Hop 2 from the best hop-1 items (allowed or not: a disallowed film can still lead
-  // to allowed ones through its people), over entities hop 1 did not already use.
-  std::vector<kernels::ScoredItem> frontier;
-  frontier.reserve(hop1.size());
-  for (const auto& [row, score] : hop1) {
-    if (!seeds.contains(row)) frontier.push_back({row, score});
-  }
   auto better = [](const kernels::ScoredItem& a, const kernels::ScoredItem& b) {
     return a.score > b.score || (a.score == b.score && a.row < b.row);
   };
-  const size_t from = adamic_adar ? 0 : std::min(frontier.size(), static_cast<size_t>(options_.hop2_from));
-  std::partial_sort(frontier.begin(), frontier.begin() + from, frontier.end(), better);
-  for (size_t i = 0; i < from; ++i) {
-    for (const auto& fact : catalog_->item(frontier[i].row).facts()) {
-      if (visited.contains(fact.entity_id())) continue;
-      plan(fact.entity_id(), options_.hop2_damping * frontier[i].score * model::RelationWeight(fact.relation()),
-           options_.hop2_rows_per_entity);
+  // Hop 2 from the best hop-1 items (allowed or not: a disallowed film can still lead
+  // to allowed ones through its people), over entities hop 1 did not already use.
+  // Adamic-Adar stops at one hop.
+  if (!adamic_adar) {
+    std::vector<kernels::ScoredItem> frontier;
+    frontier.reserve(hop1.size());
+    for (const auto& [row, score] : hop1) {
+      if (!seeds.contains(row)) frontier.push_back({row, score});
     }
+    const size_t from = std::min(frontier.size(), static_cast<size_t>(options_.hop2_from));
+    std::partial_sort(frontier.begin(), frontier.begin() + from, frontier.end(), better);
+    for (size_t i = 0; i < from; ++i) {
+      for (const auto& fact : catalog_->item(frontier[i].row).facts()) {
+        if (visited.contains(fact.entity_id())) continue;
+        plan(fact.entity_id(), options_.hop2_damping * frontier[i].score * model::RelationWeight(fact.relation()),
+             options_.hop2_rows_per_entity);
+      }
+    }
+    // Summed apart from hop 1, then added: the same float sums as adding each hop's total.
+    absl::flat_hash_map<int32_t, float> hop2;
+    accumulate(&hop2);
+    hop1.reserve(hop1.size() + hop2.size());
+    for (const auto& [row, score] : hop2) hop1[row] += score;
   }
-  // Summed apart from hop 1, then added: the same float sums as adding each hop's total.
-  absl::flat_hash_map<int32_t, float> hop2;
-  accumulate(&hop2);
-  hop1.reserve(hop1.size() + hop2.size());
-  for (const auto& [row, score] : hop2) hop1[row] += score;
 
   std::vector<kernels::ScoredItem> out;
   out.reserve(hop1.size());
