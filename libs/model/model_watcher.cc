@@ -25,11 +25,10 @@ absl::Status CheckModelFitsCatalog(const Model& model, const catalog::Catalog& c
 
 absl::StatusOr<std::unique_ptr<ModelWatcher>> ModelWatcher::Create(const std::string& path,
                                                                    const catalog::Catalog& catalog,
-                                                                   std::chrono::milliseconds poll) {
-  std::unique_ptr<ModelWatcher> w(new ModelWatcher(path, &catalog));
-  ASSIGN_OR_RETURN(ModelPtr m, LoadModel(path));
-  RETURN_IF_ERROR(CheckModelFitsCatalog(*m, catalog));
-  w->current_ = std::move(m);
+                                                                   std::chrono::milliseconds poll,
+                                                                   TermWeights weights) {
+  std::unique_ptr<ModelWatcher> w(new ModelWatcher(path, &catalog, weights));
+  ASSIGN_OR_RETURN(w->current_, w->Load(""));
   if (poll.count() > 0) {
     w->poller_ = std::thread([raw = w.get(), poll] {
       auto next = std::chrono::steady_clock::now() + poll;
@@ -48,8 +47,23 @@ absl::StatusOr<std::unique_ptr<ModelWatcher>> ModelWatcher::Create(const std::st
   return w;
 }
 
+absl::StatusOr<ModelPtr> ModelWatcher::Load(const std::string& version) const {
+  ASSIGN_OR_RETURN(ModelPtr m, LoadModel(path_, version));
+  RETURN_IF_ERROR(CheckModelFitsCatalog(*m, *catalog_));
+  const TermWeights as_trained;
+  if (weights_.need == as_trained.need && weights_.kg == as_trained.kg && weights_.bias == as_trained.bias &&
+      weights_.item_item_scale < 0 && weights_.entity_item_scale < 0) {
+    return m;
+  }
+  Model reweighted = *m;
+  if (auto s = ReweightTerms(weights_, &reweighted); !s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("model ", m->version, ": ", s.message()));
+  }
+  return std::make_shared<const Model>(std::move(reweighted));
+}
+
 std::unique_ptr<ModelWatcher> ModelWatcher::Fixed(ModelPtr model) {
-  std::unique_ptr<ModelWatcher> w(new ModelWatcher("", nullptr));
+  std::unique_ptr<ModelWatcher> w(new ModelWatcher("", nullptr, {}));
   w->current_ = std::move(model);
   return w;
 }
@@ -75,8 +89,7 @@ absl::StatusOr<bool> ModelWatcher::Refresh() {
   ASSIGN_OR_RETURN(std::string latest, LatestModelVersion(path_));
   if (latest.empty() || latest == Current()->version) return false;
   // Loading happens outside the lock; requests keep using the old version meanwhile.
-  ASSIGN_OR_RETURN(ModelPtr m, LoadModel(path_, latest));
-  RETURN_IF_ERROR(CheckModelFitsCatalog(*m, *catalog_));
+  ASSIGN_OR_RETURN(ModelPtr m, Load(latest));
   std::fprintf(stderr, "model watcher: serving model %s\n", latest.c_str());
   std::lock_guard<std::mutex> lock(mu_);
   current_ = std::move(m);

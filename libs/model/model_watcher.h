@@ -22,9 +22,12 @@ class ModelWatcher {
  public:
   // Loads the newest version (it must exist and fit `catalog`), then polls every
   // `poll` for a newer one. poll == 0 disables polling.
+  // Every version loaded has its terms reweighted by `weights` (model::ReweightTerms; the store's
+  // engine.json): a version they do not fit is refused like one that does not fit the catalogue.
   static absl::StatusOr<std::unique_ptr<ModelWatcher>> Create(const std::string& path,
                                                                const catalog::Catalog& catalog,
-                                                               std::chrono::milliseconds poll);
+                                                               std::chrono::milliseconds poll,
+                                                               TermWeights weights = {});
   // A watcher over a fixed model (tests, tools).
   static std::unique_ptr<ModelWatcher> Fixed(ModelPtr model);
   ~ModelWatcher();
@@ -36,9 +39,13 @@ class ModelWatcher {
   absl::StatusOr<bool> Refresh();
 
  private:
-  ModelWatcher(std::string path, const catalog::Catalog* catalog) : path_(std::move(path)), catalog_(catalog) {}
+  ModelWatcher(std::string path, const catalog::Catalog* catalog, TermWeights weights)
+      : path_(std::move(path)), catalog_(catalog), weights_(weights) {}
+  // Loads `version` (newest: ""), checks it fits the catalogue and reweights its terms.
+  absl::StatusOr<ModelPtr> Load(const std::string& version) const;
   std::string path_;
   const catalog::Catalog* catalog_;
+  TermWeights weights_;
   mutable std::mutex mu_;
   ModelPtr current_;  // guarded by mu_
   std::function<void(const Model&)> on_swap_;  // guarded by mu_

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "libs/catalog/catalog.h"
 #include "libs/model/model_watcher.h"
+#include "libs/storage/engine_settings.h"
 #include "libs/storage/layout.h"
 
 namespace chatrec::model {
@@ -15,9 +16,11 @@ namespace chatrec::model {
 struct ServingModel {
   std::unique_ptr<catalog::Catalog> catalog;
   std::unique_ptr<ModelWatcher> models;  // refers to *catalog
+  storage::EngineSettings settings;      // <store>/engine.json (empty without one)
+  TermWeights weights;                   // the settings' scales, applied to every version loaded
 };
 
-// Reads <store>/catalog and <store>/model; `poll` = 0 never looks for new versions.
+// Reads <store>/catalog, <store>/engine.json and <store>/model; `poll` = 0 never looks for new versions.
 absl::StatusOr<ServingModel> LoadServingModel(const storage::StoreLayout& layout, std::chrono::milliseconds poll);
 
 }  // namespace chatrec::model

@@ -10,6 +10,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "libs/common/flag_given.h"
+#include "libs/storage/engine_settings.h"
 #include "libs/catalog/catalog_store.h"
 #include "libs/dialogue/reranker_watcher.h"
 #include "libs/server/server.h"
@@ -29,8 +31,8 @@ ABSL_FLAG(int, candidates, 200, "Candidates asked from retrieval per turn");
 ABSL_FLAG(std::string, source_slots, "",
           "Places kept for retrieval sources in lists of at least N films, e.g. kg:7,item_item:5: every 7th place goes "
           "to the next of the KG source's best films not placed above, every 5th to ITEM_ITEM's "
-          "(DialogueCoreOptions.source_slots; ReDial: kg:7,item_item:5 with the retrieval service's --kg_score "
-          "adamic_adar); empty: none");
+          "(DialogueCoreOptions.source_slots); none or empty: none; default: the store's engine.json (ReDial: "
+          "kg:7,item_item:5, with the retrieval service's KG score adamic_adar from the same file)");
 ABSL_FLAG(std::string, reranker, "",
           "The learned re-ranker (`chatrec train reranker`): a file, or none; empty: <store_dir>/reranker.json when "
           "the store has one");
@@ -76,13 +78,36 @@ absl::StatusOr<std::unique_ptr<chatrec::llm::HttpChatClient>> LlmClientFromFlags
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using namespace chatrec;
-  auto source_slots = dialogue::ParseSourceSlots(absl::GetFlag(FLAGS_source_slots));
+  storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
+  // The store's engine.json sets the genre/people filter and the places kept for sources;
+  // --source_slots given wins.
+  auto settings = storage::LoadEngineSettings(layout);
+  if (!settings.ok()) return std::fprintf(stderr, "%s\n", std::string(settings.status().message()).c_str()), 2;
+  const bool slots_from_store = !FlagGiven("source_slots") && settings->source_slots.has_value();
+  const std::string slots_spec = slots_from_store ? *settings->source_slots : absl::GetFlag(FLAGS_source_slots);
+  auto source_slots = dialogue::ParseSourceSlots(slots_spec == "none" ? "" : slots_spec);
   if (!source_slots.ok()) {
-    return std::fprintf(stderr, "--source_slots: %s\n", std::string(source_slots.status().message()).c_str()), 2;
+    return std::fprintf(stderr, "%s: %s\n",
+                        slots_from_store ? (storage::EngineSettingsPath(layout) + ": \"source_slots\"").c_str()
+                                         : "--source_slots",
+                        std::string(source_slots.status().message()).c_str()),
+           2;
+  }
+  const dialogue::DialogueCoreOptions defaults;
+  const bool hard_genre_people = settings->hard_genre_people.value_or(defaults.hard_genre_people);
+  const int hard_genre_people_top = settings->hard_genre_people_top.value_or(defaults.hard_genre_people_top);
+  const float fill_bonus =
+      static_cast<float>(settings->hard_genre_people_fill_bonus.value_or(defaults.hard_genre_people_fill_bonus));
+  if (!settings->empty()) {
+    std::fprintf(stderr, "dialogue: the store's engine.json: genres and people %s%s, places kept for sources: %s\n",
+                 hard_genre_people ? "filter" : "only rank",
+                 hard_genre_people && hard_genre_people_top > 0
+                     ? (" the first " + std::to_string(hard_genre_people_top) + " places").c_str()
+                     : "",
+                 source_slots->empty() ? "none" : dialogue::SourceSlotsSpec(*source_slots).c_str());
   }
   auto server = server::Server::Create(server::ServerOptionsFromFlags("dialogue", 50051, 9461));
   if (!server.ok()) return std::fprintf(stderr, "%s\n", server.status().ToString().c_str()), 1;
-  storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
   auto catalog = catalog::LoadCatalog(layout.catalog());
   if (!catalog.ok()) return std::fprintf(stderr, "%s\n", catalog.status().ToString().c_str()), 1;
   auto nlu = nlu::Understander::Create(**catalog);
@@ -139,6 +164,9 @@ int main(int argc, char** argv) {
                                .scoring = &scoring,
                                .candidates = absl::GetFlag(FLAGS_candidates),
                                .llm = llm.get(),
+                               .hard_genre_people = hard_genre_people,
+                               .hard_genre_people_top = hard_genre_people_top,
+                               .hard_genre_people_fill_bonus = fill_bonus,
                                .rerankers = rerankers->get(),
                                .source_slots = *source_slots});
   ThreadPool pool(absl::GetFlag(FLAGS_workers));

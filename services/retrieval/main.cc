@@ -3,6 +3,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "libs/common/flag_given.h"
+#include "libs/storage/engine_settings.h"
 #include "libs/server/model_service.h"
 #include "services/retrieval/feedback_signals.h"
 #include "services/retrieval/retrieval_service.h"
@@ -19,20 +21,30 @@ ABSL_FLAG(int, feedback_timeout_ms, 5, "Budget for one co-occurrence read on the
 ABSL_FLAG(int, trending_refresh_ms, 2000, "How often the trending list is fetched (in the background)");
 ABSL_FLAG(std::string, kg_score, "spread",
           "KG source: spread (relation-weighted, two hops, the need's genres and people too) or adamic_adar (what a "
-          "film shares with the context's titles and people, 1/log(2 + degree) per shared entity; chosen on ReDial)");
+          "film shares with the context's titles and people, 1/log(2 + degree) per shared entity; chosen on ReDial); "
+          "default: the store's engine.json, else spread");
 ABSL_FLAG(int, index_build_threads, 1, "Threads building the index of a new model version (in the background, niced)");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using namespace chatrec;
-  auto kg_score = retrieval::ParseKgScore(absl::GetFlag(FLAGS_kg_score));
-  if (!kg_score.ok()) {
-    std::fprintf(stderr, "--kg_score: %s\n", std::string(kg_score.status().message()).c_str());
-    return 2;
-  }
   auto started = server::StartModelService("retrieval", 50052, 9462);
   if (!started.ok()) return std::fprintf(stderr, "%s\n", started.status().ToString().c_str()), 1;
+  // The store's engine.json sets the KG score and the sources' shares; --kg_score given wins.
+  const storage::EngineSettings& settings = started->serving.settings;
+  const bool score_from_store = !FlagGiven("kg_score") && settings.kg_score.has_value();
+  auto kg_score = retrieval::ParseKgScore(score_from_store ? *settings.kg_score : absl::GetFlag(FLAGS_kg_score));
+  if (!kg_score.ok()) {
+    std::fprintf(stderr, "%s: %s\n",
+                 score_from_store ? (storage::EngineSettingsPath(started->layout) + ": \"kg_score\"").c_str()
+                                  : "--kg_score",
+                 std::string(kg_score.status().message()).c_str());
+    return 2;
+  }
   retrieval::RetrievalOptions options;
+  if (settings.item_item_quota) options.quotas.item_item = static_cast<float>(*settings.item_item_quota);
+  if (settings.kg_quota) options.quotas.kg = static_cast<float>(*settings.kg_quota);
+  if (settings.vector_quota) options.quotas.vector = static_cast<float>(*settings.vector_quota);
   options.index.index.ann_min_items = absl::GetFlag(FLAGS_ann_min_items);
   options.index.index.hnsw.m = absl::GetFlag(FLAGS_hnsw_m);
   options.index.index.hnsw.ef_construction = absl::GetFlag(FLAGS_hnsw_ef_construction);
@@ -53,6 +65,9 @@ int main(int argc, char** argv) {
         &started->server->metrics());
     options.signals = signals.get();
   }
+  std::fprintf(stderr, "retrieval: KG score %s, ITEM_ITEM share %.2f, KG share %.2f, vector share %.2f%s\n",
+               retrieval::KgScoreName(*kg_score), options.quotas.item_item, options.quotas.kg,
+               options.quotas.vector, settings.empty() ? "" : " (the store's engine.json)");
   auto core = retrieval::RetrievalCore::Create(started->catalog(), started->models(), options);
   if (!core.ok()) return std::fprintf(stderr, "%s\n", core.status().ToString().c_str()), 1;
   retrieval::RetrievalServiceImpl service(core->get(), &started->server->metrics());

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "libs/common/data_dir.h"
@@ -199,7 +200,112 @@ TEST_F(CliInterfaceTest, EvalRedialOnTurnsAndOnDialoguesPrintsRecallAtOneTenFift
   EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--need_scale", "-1", "--json"}, &j), 2);
   EXPECT_NE(last_log_.find("the need factor must be >= 0"), std::string::npos) << last_log_;
   EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--hard_genre_people_fill_bonus", "-0.5", "--json"}, &j), 2);
-  EXPECT_NE(last_log_.find("--hard_genre_people_fill_bonus must be"), std::string::npos) << last_log_;
+  EXPECT_NE(last_log_.find("--hard_genre_people_fill_bonus: must be"), std::string::npos) << last_log_;
+
+  // Import wrote the settings chosen for ReDial into <store>/engine.json: with no flag, eval redial
+  // runs them (and says where they came from); a flag given wins, even one that names a default.
+  ASSERT_TRUE(std::filesystem::exists(store + "/engine.json"));
+  ASSERT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--json"}, &j), 0) << last_log_;
+  EXPECT_EQ(j["kg_score"], "adamic_adar");
+  EXPECT_EQ(j["source_slots"], "kg:7,item_item:5");
+  EXPECT_EQ(j["hard_genre_people_top"], 20);
+  EXPECT_NEAR(j["item_item_quota"].get<double>(), 0.1, 1e-7);
+  EXPECT_DOUBLE_EQ(j["term_weights"]["bias_scale"].get<double>(), 0.5);
+  EXPECT_EQ(j["engine_json"]["kg_score"], "adamic_adar");
+  ASSERT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--kg_score", "spread",
+                 "--source_slots", "none", "--hard_genre_people_top", "0", "--bias_scale", "1", "--json"},
+                &j),
+            0)
+      << last_log_;
+  EXPECT_EQ(j["kg_score"], "spread");
+  EXPECT_EQ(j["source_slots"], "");
+  EXPECT_EQ(j["hard_genre_people_top"], 0);
+  EXPECT_DOUBLE_EQ(j["term_weights"]["bias_scale"].get<double>(), 1.0);
+  // A broken engine.json is refused, naming the file and the key, before anything is evaluated.
+  std::ofstream(store + "/engine.json") << R"({"kg_score": "adamic_adar", "source_slots": "kg:0"})";
+  EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--json"}, &j), 2);
+  EXPECT_NE(last_log_.find(store + "/engine.json: \"source_slots\""), std::string::npos) << last_log_;
+  std::ofstream(store + "/engine.json") << R"({"kg_quota": 2})";
+  EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--json"}, &j), 2);
+  EXPECT_NE(last_log_.find("\"kg_quota\": must be within 0..1"), std::string::npos) << last_log_;
+  // Re-importing writes the chosen settings again.
+  ASSERT_EQ(Run({"import", "--dataset", "redial", "--store_dir", store}, &ignored), 0) << last_log_;
+  ASSERT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--json"}, &j), 0) << last_log_;
+  EXPECT_EQ(j["kg_score"], "adamic_adar");
+
+  // The training dialogues are never replayed: evaluating on (or learning a re-ranker from) the
+  // store's own training split leaves every turn out, and says so.
+  EXPECT_EQ(Run({"eval", "redial", "--store_dir", store, "--dialogues", Data("redial/valid_data_kgsf.jsonl"),
+                 "--max_dialogues", "20", "--json"},
+                &j),
+            1);
+  EXPECT_NE(last_log_.find("20 dialogues are training dialogues"), std::string::npos) << last_log_;
+  EXPECT_NE(last_log_.find("every dialogue is a training dialogue; nothing to evaluate"), std::string::npos)
+      << last_log_;
+}
+
+// scripts/redial_store.sh: a ReDial store with its engine settings and a cross-fitted re-ranker,
+// which `chatrec eval redial` then applies with no flag (here on few dialogues, to stay quick).
+TEST_F(CliInterfaceTest, RedialStoreScriptLearnsACrossFittedRerankerThatEvalApplies) {
+  const char* source = std::getenv("CHATREC_SOURCE_DIR");
+  ASSERT_NE(source, nullptr) << "CHATREC_SOURCE_DIR is set by ctest";
+  const std::string store = (dir_ / "redial").string();
+  const std::string log = (dir_ / "script.log").string();
+  ::setenv("CHATREC_BIN", chatrec_.c_str(), 1);  // the script's child processes: this build's chatrec
+  ASSERT_EQ(RunCommand({std::string(source) + "/scripts/redial_store.sh", store, "--max_dialogues", "60"}, log), 0)
+      << ReadFileOrEmpty(log);
+  const std::string reranker = store + "/reranker.json";
+  ASSERT_TRUE(std::filesystem::exists(reranker)) << ReadFileOrEmpty(log);
+  const json learned = json::parse(ReadFileOrEmpty(reranker), nullptr, false)["training"];
+  ASSERT_TRUE(learned.is_object()) << ReadFileOrEmpty(reranker);
+  EXPECT_GT(learned["lists"].get<int>(), learned["lists_replayed"].get<int>()) << "the other split's lists joined";
+  EXPECT_GT(learned["training_dialogues_left_out"].get<int>(), 0) << "the dialogues in both splits";
+  EXPECT_EQ(learned["engine"]["kg_score"], "adamic_adar") << "the temporary stores have ReDial's settings too";
+  EXPECT_EQ(learned["recommended_counts_from"].size(), 2u) << "both splits' counts kept for serving";
+  json j;
+  ASSERT_EQ(Run({"eval", "redial", "--store_dir", store, "--max_dialogues", "10", "--json"}, &j), 0) << last_log_;
+  EXPECT_EQ(j["reranker"], reranker);
+  EXPECT_EQ(j["source_slots"], "kg:7,item_item:5");
+  EXPECT_GT(j["turns"].get<int>(), 0);
+
+  // The services serve the store with the same settings: retrieval's KG score and shares, dialogue's
+  // filter depth, places kept and the re-ranker, all from the store's files with no flag.
+  const std::string bin_dir = std::getenv("CHATREC_BIN_DIR");
+  auto start = [&](const std::string& name, ChildProcess* p, const std::string& service_log) {
+    const std::string ready = (dir_ / (name + ".ready")).string();
+    std::filesystem::remove(ready);
+    EXPECT_TRUE(p->Start({bin_dir + "/chatrec-" + name, "--store_dir", store, "--host", "127.0.0.1", "--port", "0",
+                          "--metrics_port", "0", "--ready_file", ready},
+                         service_log));
+    for (int i = 0; i < 600 && p->Running() && !std::filesystem::exists(ready); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return std::filesystem::exists(ready);
+  };
+  {
+    ChildProcess retrieval, dialogue;
+    const std::string retrieval_log = (dir_ / "retrieval.log").string(), dialogue_log = (dir_ / "dialogue.log").string();
+    ASSERT_TRUE(start("retrieval", &retrieval, retrieval_log)) << ReadFileOrEmpty(retrieval_log);
+    ASSERT_TRUE(start("dialogue", &dialogue, dialogue_log)) << ReadFileOrEmpty(dialogue_log);
+    EXPECT_NE(ReadFileOrEmpty(retrieval_log).find("KG score adamic_adar, ITEM_ITEM share 0.10"), std::string::npos)
+        << ReadFileOrEmpty(retrieval_log);
+    EXPECT_NE(ReadFileOrEmpty(dialogue_log).find("genres and people filter the first 20 places, places kept for "
+                                                 "sources: kg:7,item_item:5"),
+              std::string::npos)
+        << ReadFileOrEmpty(dialogue_log);
+    EXPECT_NE(ReadFileOrEmpty(dialogue_log).find("re-ranker " + reranker), std::string::npos)
+        << ReadFileOrEmpty(dialogue_log);
+    EXPECT_EQ(retrieval.Terminate(), 0);
+    EXPECT_EQ(dialogue.Terminate(), 0);
+  }
+  // A broken engine.json stops a service at start, naming the file and the key (exit code 2).
+  std::ofstream(store + "/engine.json") << R"({"kg_score": "pagerank"})";
+  const std::string bad_log = (dir_ / "bad.log").string();
+  EXPECT_EQ(RunCommand({bin_dir + "/chatrec-retrieval", "--store_dir", store, "--port", "0", "--metrics_port", "0"},
+                       bad_log),
+            2);
+  EXPECT_NE(ReadFileOrEmpty(bad_log).find(store + "/engine.json: \"kg_score\""), std::string::npos)
+      << ReadFileOrEmpty(bad_log);
 }
 
 // `chatrec simulate` runs the engine as served, the learned re-ranker included, with --reranker as

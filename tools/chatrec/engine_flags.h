@@ -1,22 +1,38 @@
-// The engine settings `chatrec eval redial` and `chatrec simulate` share (the flags are defined in
-// eval_redial_command.cc): --kg_score for the KG retrieval source and --source_slots for the places
-// kept for sources in long lists, as the retrieval and dialogue services take them.
+// The engine settings `chatrec eval redial`, `chatrec train reranker` and `chatrec simulate` share,
+// as the retrieval, scoring and dialogue services take them: the KG source's score, the sources'
+// shares, the mix of the model's terms, the genre/people filter and the places kept for sources.
+// Each comes from its flag when the flag is given on the command line, else from the store's
+// engine.json (libs/storage/engine_settings.h), else from the flag's default.
 #pragma once
 
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "libs/dialogue/source_slots.h"
+#include "libs/model/model.h"
 #include "libs/retrieval/kg_expander.h"
+#include "libs/storage/engine_settings.h"
+#include "libs/storage/layout.h"
+#include "services/retrieval/retrieval_core.h"
 
 namespace chatrec::cli {
 
 struct EngineFlags {
   retrieval::KgScore kg_score = retrieval::KgScore::kSpread;
+  retrieval::SourceQuotas quotas;
+  model::TermWeights term_weights;
+  bool hard_genre_people = true;
+  int hard_genre_people_top = 0;
+  double hard_genre_people_fill_bonus = 0;
   std::vector<dialogue::SourceSlots> source_slots;
+  storage::EngineSettings store;  // what <store_dir>/engine.json said (empty: no file)
+
+  // True when the model's terms are to be reweighted (model::ReweightTerms) before serving.
+  bool ReweightsTerms() const;
 };
 
-// The two flags parsed; InvalidArgument starting with the flag's name otherwise.
-absl::StatusOr<EngineFlags> EngineFlagsFromCommandLine();
+// The settings resolved for the store at `layout`; InvalidArgument naming the flag (or engine.json's
+// key and path) otherwise.
+absl::StatusOr<EngineFlags> EngineFlagsFromCommandLine(const storage::StoreLayout& layout);
 
 }  // namespace chatrec::cli

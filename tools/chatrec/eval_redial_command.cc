@@ -31,6 +31,7 @@
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "libs/catalog/catalog_store.h"
 #include "libs/common/progress.h"
 #include "libs/eval/crs_metrics.h"
@@ -59,43 +60,9 @@ ABSL_FLAG(int, lead_with_discussed, 5,
           "eval redial: the engine variant that leads with up to this many titles already discussed");
 ABSL_FLAG(bool, co_occurrence, true,
           "eval redial: feed retrieval's CO_OCCURRENCE source from the store's feedback events, as in serving");
-ABSL_FLAG(double, item_item_quota, chatrec::retrieval::SourceQuotas().item_item,
-          "eval redial: share of the candidates for retrieval's ITEM_ITEM source (0: off)");
-ABSL_FLAG(double, kg_quota, chatrec::retrieval::SourceQuotas().kg,
-          "eval redial: share of the candidates for the KG retrieval source (one and two hops from the context)");
-ABSL_FLAG(double, vector_quota, chatrec::retrieval::SourceQuotas().vector,
-          "eval redial: share of the candidates for the vector retrieval source");
-ABSL_FLAG(bool, hard_genre_people, true,
-          "eval redial: the genres and people the seeker asks for filter the candidates, as served "
-          "(DialogueCoreOptions.hard_genre_people); false: they only rank");
-ABSL_FLAG(int, hard_genre_people_top, 0,
-          "eval redial: with --hard_genre_people, the genres and people filter only the first N places of the "
-          "top 50 and the ranking without the filter fills the rest (DialogueCoreOptions.hard_genre_people_top); "
-          "0: the whole list is filtered");
-ABSL_FLAG(double, hard_genre_people_fill_bonus, 0,
-          "eval redial: with --hard_genre_people_top N, below the first N places the films of the filtered and the "
-          "unfiltered rankings are ordered by score plus this bonus times the share of the wished genres and people "
-          "the film has (DialogueCoreOptions.hard_genre_people_fill_bonus); 0: the unfiltered ranking fills");
-ABSL_FLAG(std::string, kg_score, "spread",
-          "eval redial, simulate: how the KG retrieval source scores films: spread (as served by default) or "
-          "adamic_adar (retrieval::KgScore)");
-ABSL_FLAG(std::string, source_slots, "",
-          "eval redial, simulate: places kept for retrieval sources, e.g. kg:7,item_item:5: every 7th place goes to "
-          "the next of the KG source's best films not placed above, every 5th to ITEM_ITEM's "
-          "(DialogueCoreOptions.source_slots); empty: none");
 ABSL_FLAG(double, seeker_word_weight, 0,
           "eval redial: weight of the seeker's content words in the need (DialogueCoreOptions.seeker_word_weight; "
           "the model has rows for them when trained with --seeker_words_min_dialogues); 0: off");
-ABSL_FLAG(double, need_scale, 1,
-          "eval redial: factor on the need term (the model's B) of the loaded model, for tuning the mix of the terms "
-          "without retraining (model::ReweightTerms); 1: as trained");
-ABSL_FLAG(double, kg_scale, 1, "eval redial: factor on the KG-context term (the model's C); 1: as trained");
-ABSL_FLAG(double, bias_scale, 1, "eval redial: factor on the item bias (on ReDial: the mention prior); 1: as trained");
-ABSL_FLAG(double, item_item_scale, -1,
-          "eval redial: scale of the item-item term instead of the trained one (train --item_item_weight); < 0: as trained");
-ABSL_FLAG(double, entity_item_scale, -1,
-          "eval redial: scale of the entity-item term instead of the trained one (train --entity_item_weight); < 0: as "
-          "trained");
 ABSL_FLAG(std::string, train_dialogues, "",
           "eval redial: comma-separated training-side dialogue files for the co-mention floor "
           "(default: --redial_dialogues, i.e. the KGSF and CFCRS validation splits)");
@@ -106,9 +73,9 @@ ABSL_FLAG(std::string, reranker, "",
 ABSL_FLAG(std::string, out, "", "train reranker: where to write the re-ranker (default <store_dir>/reranker.json)");
 ABSL_FLAG(int, rerank_depth, chatrec::dialogue::Reranker::kDefaultDepth,
           "train reranker: how many of the engine's first films the re-ranker reorders (and learns from)");
-ABSL_FLAG(int, rerank_epochs, 20, "train reranker: SGD epochs over the turns");
+ABSL_FLAG(int, rerank_epochs, 40, "train reranker: SGD epochs over the turns (40 chosen on held-out dialogues, step 5)");
 ABSL_FLAG(double, rerank_learning_rate, 0.05, "train reranker: SGD step (decays as 1/sqrt(1 + epoch))");
-ABSL_FLAG(double, rerank_l2, 1e-3, "train reranker: L2 penalty on the standardised weights");
+ABSL_FLAG(double, rerank_l2, 0.01, "train reranker: L2 penalty on the standardised weights (0.01 chosen on held-out dialogues, step 5)");
 ABSL_FLAG(bool, rerank_new_only, false,
           "train reranker: only targets not mentioned earlier in the dialogue are relevant (default: all targets)");
 ABSL_FLAG(uint64_t, rerank_seed, 42, "train reranker: seed of the SGD's shuffles");
@@ -213,17 +180,6 @@ absl::Status ReadGroups(const std::string& path, size_t dim, std::vector<dialogu
 
 }  // namespace
 
-absl::StatusOr<EngineFlags> EngineFlagsFromCommandLine() {
-  EngineFlags out;
-  auto kg_score = retrieval::ParseKgScore(absl::GetFlag(FLAGS_kg_score));
-  if (!kg_score.ok()) return absl::InvalidArgumentError(absl::StrCat("--kg_score: ", kg_score.status().message()));
-  out.kg_score = *kg_score;
-  auto slots = dialogue::ParseSourceSlots(absl::GetFlag(FLAGS_source_slots));
-  if (!slots.ok()) return absl::InvalidArgumentError(absl::StrCat("--source_slots: ", slots.status().message()));
-  out.source_slots = std::move(*slots);
-  return out;
-}
-
 namespace {
 
 // The replay shared by `eval redial` (metrics) and `train reranker` (learning examples).
@@ -239,14 +195,6 @@ int RedialReplay(bool train_reranker) {
                                                                          : DataDir() + "/redial/test_data.dev.jsonl";
   const int lead = absl::GetFlag(FLAGS_lead_with_discussed);
   if (lead < 0 || lead > kTopK) return std::fprintf(stderr, "--lead_with_discussed must be 0..%d\n", kTopK), 2;
-  const int hard_top = absl::GetFlag(FLAGS_hard_genre_people_top);
-  if (hard_top < 0 || hard_top > kTopK) return std::fprintf(stderr, "--hard_genre_people_top must be 0..%d\n", kTopK), 2;
-  const double fill_bonus = absl::GetFlag(FLAGS_hard_genre_people_fill_bonus);
-  if (!(fill_bonus >= 0) || !std::isfinite(fill_bonus)) {
-    return std::fprintf(stderr, "--hard_genre_people_fill_bonus must be a finite number >= 0\n"), 2;
-  }
-  const auto engine = EngineFlagsFromCommandLine();
-  if (!engine.ok()) return std::fprintf(stderr, "%s\n", std::string(engine.status().message()).c_str()), 2;
   const double word_weight = absl::GetFlag(FLAGS_seeker_word_weight);
   if (word_weight < 0) return std::fprintf(stderr, "--seeker_word_weight must be >= 0\n"), 2;
   const int candidates = absl::GetFlag(FLAGS_candidates);
@@ -255,6 +203,12 @@ int RedialReplay(bool train_reranker) {
   }
 
   storage::StoreLayout layout(absl::GetFlag(FLAGS_store_dir));
+  // The engine's settings: flags given, else the store's engine.json, else the flags' defaults.
+  const auto engine = EngineFlagsFromCommandLine(layout);
+  if (!engine.ok()) return std::fprintf(stderr, "%s\n", std::string(engine.status().message()).c_str()), 2;
+  const int hard_top = engine->hard_genre_people_top;
+  if (hard_top < 0 || hard_top > kTopK) return std::fprintf(stderr, "--hard_genre_people_top must be 0..%d\n", kTopK), 2;
+  const double fill_bonus = engine->hard_genre_people_fill_bonus;
   auto catalog = catalog::LoadCatalog(layout.catalog());
   if (!catalog.ok()) return std::fprintf(stderr, "%s\n", catalog.status().ToString().c_str()), 1;
   if ((*catalog)->meta().dataset() != "redial") {
@@ -314,6 +268,31 @@ int RedialReplay(bool train_reranker) {
     }
   }
   eval::CoMentionRanker co_mention(train_mentions);
+  // A dialogue the model learned from says nothing about how it does on new ones (and learning a
+  // re-ranker from it teaches the re-ranker to trust the memorised terms): its turns are left out.
+  int64_t training_dialogues_left_out = 0;
+  {
+    std::vector<eval::RedialTurn> kept;
+    std::string last;
+    for (auto& t : turns->turns) {
+      if (train_ids.contains(t.dialog_id)) {
+        training_dialogues_left_out += t.dialog_id != last;
+        last = t.dialog_id;
+        continue;
+      }
+      kept.push_back(std::move(t));
+    }
+    turns->turns = std::move(kept);
+  }
+  if (training_dialogues_left_out > 0) {
+    std::fprintf(stderr, "%s: %lld dialogues are training dialogues (%s); their turns are left out\n", path.c_str(),
+                 static_cast<long long>(training_dialogues_left_out), absl::StrJoin(train_files, ", ").c_str());
+  }
+  if (turns->turns.empty()) {
+    std::fprintf(stderr, "%s: every dialogue is a training dialogue; nothing to %s\n", path.c_str(),
+                 train_reranker ? "learn from" : "evaluate");
+    return 1;
+  }
 
   // The engine, in-process.
   auto models = model::ModelWatcher::Create(layout.model(), **catalog, std::chrono::milliseconds(0));
@@ -322,13 +301,8 @@ int RedialReplay(bool train_reranker) {
                  layout.root.c_str());
     return 1;
   }
-  const model::TermWeights term_weights{.need = static_cast<float>(absl::GetFlag(FLAGS_need_scale)),
-                                        .kg = static_cast<float>(absl::GetFlag(FLAGS_kg_scale)),
-                                        .bias = static_cast<float>(absl::GetFlag(FLAGS_bias_scale)),
-                                        .item_item_scale = static_cast<float>(absl::GetFlag(FLAGS_item_item_scale)),
-                                        .entity_item_scale = static_cast<float>(absl::GetFlag(FLAGS_entity_item_scale))};
-  if (term_weights.need != 1 || term_weights.kg != 1 || term_weights.bias != 1 || term_weights.item_item_scale >= 0 ||
-      term_weights.entity_item_scale >= 0 || !std::isfinite(term_weights.item_item_scale) ||
+  const model::TermWeights term_weights = engine->term_weights;
+  if (engine->ReweightsTerms() || !std::isfinite(term_weights.item_item_scale) ||
       !std::isfinite(term_weights.entity_item_scale)) {
     model::Model reweighted = *(*models)->Current();
     if (auto s = model::ReweightTerms(term_weights, &reweighted); !s.ok()) {
@@ -356,10 +330,7 @@ int RedialReplay(bool train_reranker) {
   const auto session_dir = std::filesystem::temp_directory_path() / ("chatrec_eval_redial_" + std::to_string(getpid()));
   auto sessions = dialogue::SessionStore::Open(session_dir.string(), 0, /*sync=*/false);
   if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
-  retrieval::SourceQuotas quotas;
-  quotas.item_item = static_cast<float>(absl::GetFlag(FLAGS_item_item_quota));
-  quotas.kg = static_cast<float>(absl::GetFlag(FLAGS_kg_quota));
-  quotas.vector = static_cast<float>(absl::GetFlag(FLAGS_vector_quota));
+  const retrieval::SourceQuotas quotas = engine->quotas;
   retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), quotas, signals.get(),
                                           retrieval::KgOptions{.score = engine->kg_score});
   scoring::ScoringCore scoring_core(catalog->get(), models->get());
@@ -370,7 +341,7 @@ int RedialReplay(bool train_reranker) {
                                .feedback = &feedback, .retrieval = &retrieval, .scoring = &scoring,
                                .candidates = candidates,
                                .discussed_context_weight = static_cast<float>(absl::GetFlag(FLAGS_discussed_weight)),
-                               .hard_genre_people = absl::GetFlag(FLAGS_hard_genre_people)};
+                               .hard_genre_people = engine->hard_genre_people};
   core_options.hard_genre_people_top = hard_top;
   core_options.seeker_word_weight = static_cast<float>(word_weight);
   core_options.hard_genre_people_fill_bonus = static_cast<float>(fill_bonus);
@@ -560,6 +531,7 @@ int RedialReplay(bool train_reranker) {
                            {"lists_replayed", replayed_lists},
                            {"examples_in", SplitCommas(absl::GetFlag(FLAGS_rerank_examples_in))},
                            {"lists_left_out", groups_without_positive},
+                           {"training_dialogues_left_out", training_dialogues_left_out},
                            {"depth", rerank_depth},
                            {"epochs", options.epochs},
                            {"learning_rate", options.learning_rate},
@@ -573,10 +545,12 @@ int RedialReplay(bool train_reranker) {
                            {"engine",
                             {{"candidates", candidates},
                              {"item_item_quota", quotas.item_item},
-                             {"hard_genre_people", absl::GetFlag(FLAGS_hard_genre_people)},
+                             {"hard_genre_people", engine->hard_genre_people},
                              {"hard_genre_people_top", hard_top},
                              {"hard_genre_people_fill_bonus", fill_bonus},
                              {"kg_score", retrieval::KgScoreName(engine->kg_score)},
+                             {"source_slots", dialogue::SourceSlotsSpec(engine->source_slots)},
+                             {"engine_json", nlohmann::json::parse(storage::EngineSettingsJson(engine->store))},
                              {"discussed_weight", absl::GetFlag(FLAGS_discussed_weight)},
                              {"need_scale", term_weights.need},
                              {"kg_scale", term_weights.kg},
@@ -624,7 +598,8 @@ int RedialReplay(bool train_reranker) {
                           {"utterances_replayed", utterances},
                           {"utterances_too_long", too_long},
                           {"engine_errors", engine_errors},
-                          {"co_mention_training_dialogues", train_mentions.size()}};
+                          {"co_mention_training_dialogues", train_mentions.size()},
+                          {"training_dialogues_left_out", training_dialogues_left_out}};
   if (unicrs) {
     input["target_entities"] = turns->target_entities;
     input["targets_mapped_by_link"] = turns->mapped_by_link;
@@ -636,12 +611,14 @@ int RedialReplay(bool train_reranker) {
   j["item_item_quota"] = quotas.item_item;
   j["kg_quota"] = quotas.kg;
   j["vector_quota"] = quotas.vector;
-  j["hard_genre_people"] = absl::GetFlag(FLAGS_hard_genre_people);
+  j["hard_genre_people"] = engine->hard_genre_people;
   j["hard_genre_people_top"] = hard_top;
   j["seeker_word_weight"] = word_weight;
   j["hard_genre_people_fill_bonus"] = fill_bonus;
   j["kg_score"] = retrieval::KgScoreName(engine->kg_score);
   j["source_slots"] = dialogue::SourceSlotsSpec(engine->source_slots);
+  // What the store's engine.json set (flags given on the command line win over it).
+  j["engine_json"] = nlohmann::json::parse(storage::EngineSettingsJson(engine->store));
   j["term_weights"] = {{"need_scale", term_weights.need},
                        {"kg_scale", term_weights.kg},
                        {"bias_scale", term_weights.bias},

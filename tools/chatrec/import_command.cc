@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/catalog/movielens.h"
 #include "libs/catalog/redial.h"
+#include "libs/storage/engine_settings.h"
 #include "libs/common/progress.h"
 #include "libs/events/event_store.h"
 #include "libs/storage/layout.h"
@@ -54,6 +55,20 @@ void PrintSkipped(const std::vector<catalog::SkippedLine>& skipped) {
   if (skipped.size() > 10) std::printf("    ... and %zu more\n", skipped.size() - 10);
 }
 
+// <store_dir>/engine.json: the engine settings chosen for the data set (none: the file is removed).
+int WriteEngineSettings(const storage::StoreLayout& layout, const std::string& dataset) {
+  const storage::EngineSettings settings = storage::DefaultEngineSettings(dataset);
+  if (auto s = storage::SaveEngineSettings(layout, settings); !s.ok()) {
+    std::fprintf(stderr, "writing the engine settings failed: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  if (!settings.empty()) {
+    std::printf("  engine     %s (the settings chosen for %s; flags given to a program win over them)\n",
+                storage::EngineSettingsPath(layout).c_str(), dataset.c_str());
+  }
+  return 0;
+}
+
 int ImportRedial(const storage::StoreLayout& layout) {
   const std::string root = DataDir();
   auto data = catalog::LoadRedial(root + "/redial", root + "/redial-kg-cfcrs", RedialTrainingDialogues());
@@ -86,7 +101,7 @@ int ImportRedial(const storage::StoreLayout& layout) {
   std::printf("  events     %zu likes/dislikes, %d new, %d already stored\n", events.size(), total.recorded,
               total.duplicates);
   PrintSkipped(data->skipped);
-  return 0;
+  return WriteEngineSettings(layout, "redial");
 }
 
 }  // namespace
@@ -172,7 +187,7 @@ int ImportCommand(const std::vector<std::string>&) {
     }
     std::printf("    %s:%d: %s\n", s.file.c_str(), s.line, s.reason.c_str());
   }
-  return 0;
+  return WriteEngineSettings(layout, meta.dataset());
 }
 
 }  // namespace chatrec::cli

@@ -3,8 +3,8 @@
 // success@10 within --max_turns user turns and the average number of turns, with the
 // clarifying-question policy on and off. Works on any store (ML-100K or ReDial). The engine is
 // the one served, the learned re-ranker included: --reranker as for `eval redial` and the
-// dialogue service (the store's reranker.json when it has one, a file, or none), and --kg_score and
-// --source_slots as for `eval redial`.
+// dialogue service (the store's reranker.json when it has one, a file, or none), and the engine's
+// settings (the store's engine.json, flags given winning over it) as for `eval redial`.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -50,18 +50,26 @@ int SimulateCommand(const std::vector<std::string>&) {
   if (!catalog.ok()) return std::fprintf(stderr, "%s (run chatrec import first)\n", catalog.status().ToString().c_str()), 1;
   auto models = model::ModelWatcher::Create(layout.model(), **catalog, std::chrono::milliseconds(0));
   if (!models.ok()) return std::fprintf(stderr, "%s (run chatrec train first)\n", models.status().ToString().c_str()), 1;
+  // The engine's settings: flags given, else the store's engine.json, else the flags' defaults.
+  const auto engine = EngineFlagsFromCommandLine(layout);
+  if (!engine.ok()) return std::fprintf(stderr, "%s\n", std::string(engine.status().message()).c_str()), 2;
+  if (engine->ReweightsTerms()) {
+    model::Model reweighted = *(*models)->Current();
+    if (auto s = model::ReweightTerms(engine->term_weights, &reweighted); !s.ok()) {
+      return std::fprintf(stderr, "the model's term weights: %s\n", std::string(s.message()).c_str()), 2;
+    }
+    *models = model::ModelWatcher::Fixed(std::make_shared<const model::Model>(std::move(reweighted)));
+  }
   auto nlu = nlu::Understander::Create(**catalog);
   if (!nlu.ok()) return std::fprintf(stderr, "%s\n", nlu.status().ToString().c_str()), 1;
   auto rerankers =
       dialogue::RerankerWatcher::Create(absl::GetFlag(FLAGS_reranker), layout.root, std::chrono::milliseconds(0));
   if (!rerankers.ok()) return std::fprintf(stderr, "%s\n", rerankers.status().ToString().c_str()), 2;
   const std::string reranker_path = (*rerankers)->CurrentPath();  // "" for none
-  const auto engine = EngineFlagsFromCommandLine();
-  if (!engine.ok()) return std::fprintf(stderr, "%s\n", std::string(engine.status().message()).c_str()), 2;
   const auto session_dir = std::filesystem::temp_directory_path() / ("chatrec_simulate_" + std::to_string(getpid()));
   auto sessions = dialogue::SessionStore::Open(session_dir.string(), 0, /*sync=*/false);
   if (!sessions.ok()) return std::fprintf(stderr, "%s\n", sessions.status().ToString().c_str()), 1;
-  retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), {}, nullptr,
+  retrieval::RetrievalCore retrieval_core(catalog->get(), models->get(), engine->quotas, nullptr,
                                           retrieval::KgOptions{.score = engine->kg_score});
   scoring::ScoringCore scoring_core(catalog->get(), models->get());
   dialogue::InProcessFeedback feedback;  // every simulated user is new
@@ -79,7 +87,13 @@ int SimulateCommand(const std::vector<std::string>&) {
                       {"follow_up_attributes", absl::GetFlag(FLAGS_follow_up_attributes)},
                       {"reranker", reranker_path.empty() ? "none" : reranker_path},
                       {"kg_score", retrieval::KgScoreName(engine->kg_score)},
-                      {"source_slots", dialogue::SourceSlotsSpec(engine->source_slots)}};
+                      {"source_slots", dialogue::SourceSlotsSpec(engine->source_slots)},
+                      {"hard_genre_people", engine->hard_genre_people},
+                      {"hard_genre_people_top", engine->hard_genre_people_top},
+                      {"hard_genre_people_fill_bonus", engine->hard_genre_people_fill_bonus},
+                      {"item_item_quota", engine->quotas.item_item},
+                      {"bias_scale", engine->term_weights.bias},
+                      {"engine_json", nlohmann::json::parse(storage::EngineSettingsJson(engine->store))}};
   Progress progress("simulating", static_cast<int64_t>(targets.size()) * 4);
   int64_t done = 0;
   for (bool ask : {true, false}) {
@@ -88,6 +102,9 @@ int SimulateCommand(const std::vector<std::string>&) {
                                  .ask_questions = ask,
                                  .follow_up_min_candidates = absl::GetFlag(FLAGS_follow_up_min_candidates),
                                  .follow_up_attributes = absl::GetFlag(FLAGS_follow_up_attributes),
+                                 .hard_genre_people = engine->hard_genre_people,
+                                 .hard_genre_people_top = engine->hard_genre_people_top,
+                                 .hard_genre_people_fill_bonus = static_cast<float>(engine->hard_genre_people_fill_bonus),
                                  .rerankers = rerankers->get(),
                                  .source_slots = engine->source_slots});
     nlohmann::json setting;
