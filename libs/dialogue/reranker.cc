@@ -10,6 +10,7 @@
 #include <random>
 #include <sstream>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "chatrec/v1/retrieval.pb.h"
 
@@ -25,7 +26,7 @@ const std::vector<std::string>& BaseNames() {
       "entity_item", "has_item_item", "has_entity_item", "log_position", "top10",        "top20",
       "src_vector",  "src_kg",        "src_attribute", "src_popular",   "src_cold_start", "src_trending",
       "src_co_occurrence", "src_item_item", "sources",  "wished_share",  "discussed",     "recommended",
-      "never_recommended"};
+      "never_recommended", "kg_rank_recip", "kg_top10", "item_item_rank_recip", "item_item_top10"};
   return kNames;
 }
 // Per-turn features; alone they are constant within a list, so they enter as products with the terms below.
@@ -237,6 +238,10 @@ std::vector<float> Reranker::Features(const RerankTurn& t, const RerankCandidate
       max_recommended > 0 ? std::log1p(static_cast<float>(rec_count)) / std::log1p(static_cast<float>(max_recommended))
                           : 0.f,
       rec_count == 0 ? 1.f : 0.f,
+      c.kg_rank >= 0 ? 1.f / (1.f + static_cast<float>(c.kg_rank)) : 0.f,
+      c.kg_rank >= 0 && c.kg_rank < 10 ? 1.f : 0.f,
+      c.item_item_rank >= 0 ? 1.f / (1.f + static_cast<float>(c.item_item_rank)) : 0.f,
+      c.item_item_rank >= 0 && c.item_item_rank < 10 ? 1.f : 0.f,
   };
   const float turn[] = {t.titles == 0 ? 1.f : 0.f,
                         t.titles >= 1 && t.titles <= 2 ? 1.f : 0.f,
@@ -255,8 +260,13 @@ std::vector<float> Reranker::Features(const RerankTurn& t, const RerankCandidate
   return x;
 }
 
-Reranker::Reranker(LinearRanker ranker, int depth, absl::flat_hash_map<int64_t, int> recommended, std::string info_json)
-    : ranker_(std::move(ranker)), depth_(depth), recommended_(std::move(recommended)), info_json_(std::move(info_json)) {
+Reranker::Reranker(LinearRanker ranker, int depth, absl::flat_hash_map<int64_t, int> recommended, std::string info_json,
+                   int source_top)
+    : ranker_(std::move(ranker)),
+      depth_(depth),
+      source_top_(source_top),
+      recommended_(std::move(recommended)),
+      info_json_(std::move(info_json)) {
   for (const auto& [id, n] : recommended_) max_recommended_ = std::max(max_recommended_, n);
 }
 
@@ -265,12 +275,12 @@ float Reranker::Score(const RerankTurn& turn, const RerankCandidate& c) const {
 }
 
 std::vector<size_t> Reranker::Order(const RerankTurn& turn, const std::vector<RerankCandidate>& candidates) const {
-  std::vector<size_t> order(candidates.size());
-  std::iota(order.begin(), order.end(), 0);
-  const size_t top = std::min(candidates.size(), static_cast<size_t>(depth_));
-  std::vector<float> s(top);
-  for (size_t i = 0; i < top; ++i) s[i] = Score(turn, candidates[i]);
-  std::stable_sort(order.begin(), order.begin() + top, [&](size_t a, size_t b) { return s[a] > s[b]; });
+  std::vector<size_t> order, rest;
+  for (size_t i = 0; i < candidates.size(); ++i) (Reorders(candidates[i]) ? order : rest).push_back(i);
+  std::vector<float> s(candidates.size());
+  for (size_t i : order) s[i] = Score(turn, candidates[i]);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return s[a] > s[b]; });
+  order.insert(order.end(), rest.begin(), rest.end());
   return order;
 }
 
@@ -288,23 +298,35 @@ absl::StatusOr<Reranker> Reranker::Parse(const std::string& text, const std::str
   }
   try {
     const auto names = j.at("features").get<std::vector<std::string>>();
-    if (names != FeatureNames()) {
-      return bad(absl::StrCat("its ", names.size(), " features are not the ", FeatureNames().size(),
-                              " this build computes"));
-    }
-    LinearRanker r;
-    r.mean = j.at("mean").get<std::vector<float>>();
-    r.scale = j.at("scale").get<std::vector<float>>();
-    r.weights = j.at("weights").get<std::vector<float>>();
-    if (r.mean.size() != names.size() || r.scale.size() != names.size() || r.weights.size() != names.size()) {
+    LinearRanker file;
+    file.mean = j.at("mean").get<std::vector<float>>();
+    file.scale = j.at("scale").get<std::vector<float>>();
+    file.weights = j.at("weights").get<std::vector<float>>();
+    if (file.mean.size() != names.size() || file.scale.size() != names.size() || file.weights.size() != names.size()) {
       return bad("\"mean\", \"scale\" and \"weights\" must have one number per feature");
     }
-    if (!AllFinite(r.mean) || !AllFinite(r.weights) || !AllFinite(r.scale) ||
-        std::any_of(r.scale.begin(), r.scale.end(), [](float v) { return !(v > 0); })) {
+    if (!AllFinite(file.mean) || !AllFinite(file.weights) || !AllFinite(file.scale) ||
+        std::any_of(file.scale.begin(), file.scale.end(), [](float v) { return !(v > 0); })) {
       return bad("a weight, mean or scale is not a finite number (scales must be > 0)");
+    }
+    // Features are matched by name: a file written before a feature was added gives it weight 0
+    // (so it ranks as it did); a feature this build no longer computes cannot be honoured.
+    const auto& build = FeatureNames();
+    LinearRanker r{std::vector<float>(build.size(), 0.f), std::vector<float>(build.size(), 1.f),
+                   std::vector<float>(build.size(), 0.f)};
+    absl::flat_hash_set<std::string> seen;
+    for (size_t i = 0; i < names.size(); ++i) {
+      const size_t at = std::find(build.begin(), build.end(), names[i]) - build.begin();
+      if (at == build.size()) return bad(absl::StrCat("feature \"", names[i], "\" is not one this build computes"));
+      if (!seen.insert(names[i]).second) return bad(absl::StrCat("feature \"", names[i], "\" is listed twice"));
+      r.mean[at] = file.mean[i];
+      r.scale[at] = file.scale[i];
+      r.weights[at] = file.weights[i];
     }
     const int depth = j.at("depth").get<int>();
     if (depth < 1 || depth > 1000) return bad("\"depth\" must be 1..1000");
+    const int source_top = j.contains("source_top") ? j.at("source_top").get<int>() : 0;
+    if (source_top < 0 || source_top > 1000) return bad("\"source_top\" must be 0..1000");
     absl::flat_hash_map<int64_t, int> rec;
     const auto& counts = j.at("recommended");
     const auto ids = counts.at("item_ids").get<std::vector<int64_t>>();
@@ -315,7 +337,7 @@ absl::StatusOr<Reranker> Reranker::Parse(const std::string& text, const std::str
       rec[ids[i]] = ns[i];
     }
     std::string info = j.contains("training") ? j["training"].dump() : "{}";
-    return Reranker(std::move(r), depth, std::move(rec), std::move(info));
+    return Reranker(std::move(r), depth, std::move(rec), std::move(info), source_top);
   } catch (const nlohmann::json::exception& e) {
     return bad(absl::StrCat("missing or mistyped field: ", e.what()));
   }
@@ -341,6 +363,7 @@ absl::Status Reranker::Save(const std::string& path) const {
   j["format"] = kFormat;
   j["version"] = kFormatVersion;
   j["depth"] = depth_;
+  j["source_top"] = source_top_;
   j["features"] = FeatureNames();
   j["mean"] = ranker_.mean;
   j["scale"] = ranker_.scale;

@@ -40,6 +40,10 @@ struct RerankCandidate {
   uint32_t sources = 0;     // bit s set when retrieval source s (v1::CandidateSource) returned it
   float wished_share = 0;   // share of the wished genres and people it has (0 without wishes)
   bool discussed = false;   // named earlier in the dialogue
+  // Its place (0-based) in the KG and ITEM_ITEM sources' own orders (their scores, over the turn's
+  // retrievals); -1 when the source did not return it.
+  int kg_rank = -1;
+  int item_item_rank = -1;
 };
 
 // One ranked list of the training data: features of each candidate and whether it is relevant.
@@ -90,7 +94,10 @@ class Reranker {
                                      const absl::flat_hash_map<int64_t, int>& recommended, int max_recommended);
 
   Reranker() = default;
-  Reranker(LinearRanker ranker, int depth, absl::flat_hash_map<int64_t, int> recommended, std::string info_json);
+  // `source_top` > 0: the films among the first source_top of the KG or ITEM_ITEM source join the
+  // films it reorders, wherever the engine placed them.
+  Reranker(LinearRanker ranker, int depth, absl::flat_hash_map<int64_t, int> recommended, std::string info_json,
+           int source_top = 0);
 
   // A saved re-ranker. NotFound if the file is missing; InvalidArgument (naming the file and what is wrong)
   // for a file that is not JSON, of another format or version, with other features, or with bad numbers.
@@ -102,12 +109,20 @@ class Reranker {
   // Writes the file atomically (temporary file, then rename).
   absl::Status Save(const std::string& path) const;
 
-  // The order in which to show `candidates` (indices into it): the first `depth` by the learned score,
-  // ties in the engine's order, then the rest in the engine's order.
+  // The order in which to show `candidates` (indices into it): those it reorders (the first `depth`
+  // places, and the sources' first source_top films) by the learned score, ties in the engine's
+  // order, then the rest in the engine's order.
   std::vector<size_t> Order(const RerankTurn& turn, const std::vector<RerankCandidate>& candidates) const;
   float Score(const RerankTurn& turn, const RerankCandidate& c) const;
 
   int depth() const { return depth_; }
+  int source_top() const { return source_top_; }
+  // Whether `c` is among the candidates it reorders.
+  bool Reorders(const RerankCandidate& c) const { return Reorders(c, depth_, source_top_); }
+  static bool Reorders(const RerankCandidate& c, int depth, int source_top) {
+    return c.position < depth || (c.kg_rank >= 0 && c.kg_rank < source_top) ||
+           (c.item_item_rank >= 0 && c.item_item_rank < source_top);
+  }
   const LinearRanker& ranker() const { return ranker_; }
   const absl::flat_hash_map<int64_t, int>& recommended() const { return recommended_; }
   const std::string& info_json() const { return info_json_; }
@@ -115,6 +130,7 @@ class Reranker {
  private:
   LinearRanker ranker_;
   int depth_ = kDefaultDepth;
+  int source_top_ = 0;
   absl::flat_hash_map<int64_t, int> recommended_;
   int max_recommended_ = 0;
   std::string info_json_ = "{}";  // how it was trained (free-form JSON object), kept in the file

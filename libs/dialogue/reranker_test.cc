@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "chatrec/v1/retrieval.pb.h"
@@ -148,7 +149,7 @@ TEST_F(RerankerFileTest, MalformedFilesGiveAClearError) {
   EXPECT_NE(error_of("not json").find("not a JSON object"), std::string::npos);
   EXPECT_NE(error_of(R"({"format": "something else", "version": 1})").find("format"), std::string::npos);
   EXPECT_NE(error_of(R"({"format": "chatrec-reranker", "version": 2})").find("version 2"), std::string::npos);
-  EXPECT_NE(error_of(R"({"format": "chatrec-reranker", "version": 1, "features": ["score"]})").find("features"),
+  EXPECT_NE(error_of(R"({"format": "chatrec-reranker", "version": 1, "features": ["score"]})").find("mean"),
             std::string::npos);
   ASSERT_TRUE(WeightOn("score", 1.f).Save(path_).ok());
   std::string good;
@@ -164,6 +165,67 @@ TEST_F(RerankerFileTest, MalformedFilesGiveAClearError) {
   std::string zero_scale = good;
   zero_scale.replace(zero_scale.find("\"scale\": [") + 10, 0, "0.0,");
   error_of(zero_scale);  // one number too many: refused, whatever the message
+}
+
+// Features are matched by name: a file written before a feature existed still loads, the missing
+// feature weighing nothing (so it ranks as it did); a feature the build does not compute, or one
+// listed twice, is refused by name.
+TEST_F(RerankerFileTest, FilesAreReadByFeatureNameSoOlderFilesStillLoad) {
+  ASSERT_TRUE(WeightOn("wished_share", 2.f).Save(path_).ok());
+  nlohmann::json j = nlohmann::json::parse(std::ifstream(path_));
+  auto drop = [](nlohmann::json* file, const std::string& feature) {
+    auto& names = (*file)["features"];
+    const size_t at = std::find(names.begin(), names.end(), feature) - names.begin();
+    ASSERT_LT(at, names.size()) << feature;
+    for (const char* key : {"features", "mean", "scale", "weights"}) (*file)[key].erase(at);
+  };
+  nlohmann::json older = j;
+  for (const char* f : {"kg_rank_recip", "kg_top10", "item_item_rank_recip", "item_item_top10"}) drop(&older, f);
+  Write(older.dump());
+  auto loaded = Reranker::Load(path_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  RerankCandidate c;
+  c.wished_share = 0.5f;
+  c.kg_rank = 0;
+  EXPECT_FLOAT_EQ(loaded->Score({}, c), 1.f) << "the features the file lacks weigh nothing";
+
+  nlohmann::json unknown = j;
+  unknown["features"][0] = "no_such_feature";
+  Write(unknown.dump());
+  auto refused = Reranker::Load(path_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("feature \"no_such_feature\" is not one this build computes"),
+            std::string::npos)
+      << refused.status();
+  nlohmann::json twice = j;
+  twice["features"][1] = twice["features"][0];
+  Write(twice.dump());
+  refused = Reranker::Load(path_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("is listed twice"), std::string::npos) << refused.status();
+}
+
+// With source_top, the sources' first films join the films it reorders wherever the engine placed
+// them; the file keeps the setting.
+TEST_F(RerankerFileTest, SourceTopFilmsJoinTheReorderedPlaces) {
+  const auto& names = Reranker::FeatureNames();
+  LinearRanker kg_first{std::vector<float>(names.size(), 0.f), std::vector<float>(names.size(), 1.f),
+                        std::vector<float>(names.size(), 0.f)};
+  kg_first.weights[std::find(names.begin(), names.end(), "kg_rank_recip") - names.begin()] = 1.f;
+  const Reranker r(kg_first, 2, {}, "{}", /*source_top=*/3);
+  ASSERT_TRUE(r.Save(path_).ok());
+  auto loaded = Reranker::Load(path_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->source_top(), 3);
+  // The engine placed 5 films; the KG source's first film is the engine's 5th, its 4th the engine's 4th.
+  std::vector<RerankCandidate> c(5);
+  for (int i = 0; i < 5; ++i) c[i].item_id = 10 + i, c[i].position = i;
+  c[4].kg_rank = 0;  // within source_top: reordered although below the depth (2)
+  c[3].kg_rank = 3;  // not within source_top: stays in the engine's order
+  c[1].kg_rank = 1;
+  EXPECT_EQ(loaded->Order({}, c), (std::vector<size_t>{4, 1, 0, 2, 3}));
+  EXPECT_EQ(WeightOn("kg_rank_recip", 1.f).Order({}, c), (std::vector<size_t>{1, 0, 2, 3, 4}))
+      << "without source_top only the first depth (3) places move";
 }
 
 }  // namespace

@@ -365,7 +365,8 @@ void DialogueCore::KeepSourceSlots(const std::vector<SourceSlots>& slots,
 }
 
 RerankList DialogueCore::RerankInputs(const v1::Session& session, const std::vector<Ranked>& ranked,
-                                      const absl::flat_hash_map<int64_t, uint32_t>& sources, int depth) const {
+                                      const absl::flat_hash_map<int64_t, uint32_t>& sources, int depth,
+                                      const SourceRanks& source_ranks, int source_top) const {
   const catalog::Catalog& c = *o_.catalog;
   const v1::SessionState& state = session.state();
   RerankList list;
@@ -382,12 +383,17 @@ RerankList DialogueCore::RerankInputs(const v1::Session& session, const std::vec
                .people = static_cast<int>(people.size()), .turn = session.turns()};
   const auto& wished = state.constraints().must_entities();
   absl::flat_hash_set<int64_t> discussed(state.discussed_item_ids().begin(), state.discussed_item_ids().end());
-  const int n = std::min(depth, static_cast<int>(ranked.size()));
+  const int n = source_top > 0 ? static_cast<int>(ranked.size()) : std::min(depth, static_cast<int>(ranked.size()));
   for (int i = 0; i < n; ++i) {
     const Ranked& r = ranked[i];
     RerankCandidate cand;
     cand.item_id = c.item(r.row).id();
     cand.position = i;
+    if (auto it = source_ranks.find(cand.item_id); it != source_ranks.end()) {
+      cand.kg_rank = it->second[0];
+      cand.item_item_rank = it->second[1];
+    }
+    if (!Reranker::Reorders(cand, depth, source_top)) continue;
     cand.score = r.score;
     cand.breakdown = r.breakdown;
     if (auto it = sources.find(cand.item_id); it != sources.end()) cand.sources = it->second;
@@ -402,17 +408,20 @@ RerankList DialogueCore::RerankInputs(const v1::Session& session, const std::vec
   return list;
 }
 
-absl::StatusOr<RerankList> DialogueCore::RerankCandidates(const std::string& session_id, int depth, Deadline deadline) {
+absl::StatusOr<RerankList> DialogueCore::RerankCandidates(const std::string& session_id, int depth, Deadline deadline,
+                                                          int source_top) {
   if (depth < 1 || depth > 1000) return absl::InvalidArgumentError("depth must be 1..1000");
+  if (source_top < 0 || source_top > 1000) return absl::InvalidArgumentError("source_top must be 0..1000");
   ASSIGN_OR_RETURN(v1::Session session, o_.sessions->Get(session_id));
   v1::ConverseResponse resp;
   RerankList list;
-  Recommend(&session, StateChange(), depth, deadline, &resp, 0, &list);
+  Recommend(&session, StateChange(), depth, deadline, &resp, 0, &list, source_top);
   return list;
 }
 
 void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& change, int k, Deadline deadline,
-                             v1::ConverseResponse* resp, int lead_with_discussed, RerankList* capture) {
+                             v1::ConverseResponse* resp, int lead_with_discussed, RerankList* capture,
+                             int capture_source_top) {
   const catalog::Catalog& c = *o_.catalog;
   const v1::Session& session = *mutable_session;
   const v1::SessionState& state = session.state();
@@ -561,6 +570,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     const std::shared_ptr<const Reranker> reranker =
         capture == nullptr && o_.rerankers != nullptr ? o_.rerankers->Current() : nullptr;
     const int rerank_depth = capture != nullptr ? k : reranker != nullptr ? reranker->depth() : 0;
+    const int source_top = capture != nullptr ? capture_source_top : reranker != nullptr ? reranker->source_top() : 0;
     // The slot rules that apply to a list of k; with any, every candidate is scored (a slot may go
     // to any film its source returned).
     std::vector<SourceSlots> slots;
@@ -569,18 +579,25 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
         if (s.every > 0 && k >= s.every) slots.push_back(s);
       }
     }
-    sreq.set_k(std::min(std::max({k, rerank_depth, slots.empty() ? 0 : candidates->candidates_size()}) + 20, 1000));
+    const bool score_all = !slots.empty() || source_top > 0;
+    sreq.set_k(std::min(std::max({k, rerank_depth, score_all ? candidates->candidates_size() : 0}) + 20, 1000));
     absl::flat_hash_map<int64_t, uint32_t> sources;
     // Each slot rule's films with its source's score, from every retrieval of the turn.
     std::vector<absl::flat_hash_map<int64_t, float>> slot_scores(slots.size());
+    // The KG and ITEM_ITEM sources' scores, for the re-ranker's source ranks.
+    absl::flat_hash_map<int64_t, float> kg_scores, item_item_scores;
     auto note_slots = [&](const v1::RetrieveResponse& r) {
       for (const auto& cand : r.candidates()) {
         for (const auto& src : cand.sources()) {
-          for (size_t i = 0; i < slots.size(); ++i) {
-            if (src.source() != slots[i].source) continue;
-            float& best = slot_scores[i].try_emplace(cand.item_id(), src.raw_score()).first->second;
+          auto keep_best = [&](absl::flat_hash_map<int64_t, float>* scores) {
+            float& best = scores->try_emplace(cand.item_id(), src.raw_score()).first->second;
             best = std::max(best, src.raw_score());
+          };
+          for (size_t i = 0; i < slots.size(); ++i) {
+            if (src.source() == slots[i].source) keep_best(&slot_scores[i]);
           }
+          if (src.source() == v1::CANDIDATE_SOURCE_KG) keep_best(&kg_scores);
+          if (src.source() == v1::CANDIDATE_SOURCE_ITEM_ITEM) keep_best(&item_item_scores);
         }
       }
     };
@@ -611,15 +628,38 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     }
     // 4b. The learned re-ranker reorders the first places (or, when learning it, what it would read).
     if (scored.ok() && (capture != nullptr || reranker != nullptr)) {
-      RerankList list = RerankInputs(session, ranked, sources, rerank_depth);
+      SourceRanks source_ranks;
+      const absl::flat_hash_map<int64_t, float>* by_source[] = {&kg_scores, &item_item_scores};
+      for (size_t source = 0; source < 2; ++source) {
+        const auto* scores = by_source[source];
+        std::vector<std::pair<float, int64_t>> by_score;
+        by_score.reserve(scores->size());
+        for (const auto& [id, score] : *scores) by_score.push_back({score, id});
+        std::sort(by_score.begin(), by_score.end(), [](const auto& a, const auto& b) {
+          return a.first > b.first || (a.first == b.first && a.second < b.second);
+        });
+        for (size_t r = 0; r < by_score.size(); ++r) {
+          auto& ranks = source_ranks.try_emplace(by_score[r].second, std::array<int, 2>{-1, -1}).first->second;
+          ranks[source] = static_cast<int>(r);
+        }
+      }
+      RerankList list = RerankInputs(session, ranked, sources, rerank_depth, source_ranks, source_top);
       if (capture != nullptr) {
         *capture = std::move(list);
       } else {
+        // The films it reorders first, in its order, then the others in the engine's.
         const std::vector<size_t> order = reranker->Order(list.turn, list.candidates);
+        std::vector<bool> taken(ranked.size(), false);
         std::vector<Ranked> reordered;
         reordered.reserve(ranked.size());
-        for (size_t i : order) reordered.push_back(std::move(ranked[i]));
-        for (size_t i = order.size(); i < ranked.size(); ++i) reordered.push_back(std::move(ranked[i]));
+        for (size_t i : order) {
+          const size_t at = static_cast<size_t>(list.candidates[i].position);
+          taken[at] = true;
+          reordered.push_back(std::move(ranked[at]));
+        }
+        for (size_t i = 0; i < ranked.size(); ++i) {
+          if (!taken[i]) reordered.push_back(std::move(ranked[i]));
+        }
         ranked = std::move(reordered);
       }
     }

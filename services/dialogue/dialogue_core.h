@@ -4,6 +4,7 @@
 // records what was shown and what the user did.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -87,6 +88,8 @@ struct DialogueCoreOptions {
 // (DialogueCore::RerankCandidates), for learning it.
 struct RerankList {
   RerankTurn turn;
+  // The films the re-ranker reorders: the engine's first places, then the KG and ITEM_ITEM sources'
+  // first films placed further down (Reranker::source_top).
   std::vector<RerankCandidate> candidates;
 };
 
@@ -121,7 +124,10 @@ class DialogueCore {
   // For learning the re-ranker (`chatrec train reranker`): the engine's first `depth` (1..1000)
   // films now in this session, as the re-ranker would see them (without applying one); nothing
   // is recorded or saved. Empty when the turn has no scored ranking (a fallback path).
-  absl::StatusOr<RerankList> RerankCandidates(const std::string& session_id, int depth, Deadline deadline);
+  // `source_top` > 0: the first source_top films of the KG and ITEM_ITEM sources join the list
+  // wherever the engine placed them (as a re-ranker learned with it reorders them).
+  absl::StatusOr<RerankList> RerankCandidates(const std::string& session_id, int depth, Deadline deadline,
+                                              int source_top = 0);
 
  private:
   struct Ranked {
@@ -132,14 +138,20 @@ class DialogueCore {
   // The recommendation path with its fallbacks; fills items, path, degradations.
   // With `capture`, the re-ranker is not applied and its inputs are stored there instead.
   void Recommend(v1::Session* session, const StateChange& change, int k, Deadline deadline,
-                 v1::ConverseResponse* resp, int lead_with_discussed, RerankList* capture = nullptr);
+                 v1::ConverseResponse* resp, int lead_with_discussed, RerankList* capture = nullptr,
+                 int capture_source_top = 0);
   // Scores the retrieved candidates with `sreq` (its candidate ids are replaced) into `ranked`,
   // best first, and ORs each candidate's retrieval sources (bit v1::CandidateSource) into `sources`.
   absl::Status ScoreCandidates(const v1::RetrieveResponse& candidates, Deadline deadline, v1::ScoreRequest* sreq,
                                std::vector<Ranked>* ranked, absl::flat_hash_map<int64_t, uint32_t>* sources) const;
-  // What the re-ranker reads about the first `depth` of `ranked` in this session state.
+  // Each film's place in the KG and ITEM_ITEM sources' own orders (RerankCandidate::kg_rank, item_item_rank).
+  using SourceRanks = absl::flat_hash_map<int64_t, std::array<int, 2>>;
+  // What the re-ranker reads about the films of `ranked` it reorders in this session state: the
+  // first `depth`, and those among the sources' first `source_top` (candidate.position is the
+  // film's index in `ranked`).
   RerankList RerankInputs(const v1::Session& session, const std::vector<Ranked>& ranked,
-                          const absl::flat_hash_map<int64_t, uint32_t>& sources, int depth) const;
+                          const absl::flat_hash_map<int64_t, uint32_t>& sources, int depth,
+                          const SourceRanks& source_ranks, int source_top) const;
   // The first `top` of `first`, then `rest` without the rows already taken. With `bonus` > 0 the
   // places below `top` take the films of first's rest and of `rest` by score + bonus · `match(row)`.
   static std::vector<Ranked> MergeRankings(std::vector<Ranked> first, const std::vector<Ranked>& rest, int top,

@@ -227,6 +227,34 @@ TEST_F(DialogueCoreTest, SourceSlotsGiveEveryNthPlaceToTheSourcesBestFilmsNotPla
   EXPECT_EQ(*one_slotted, *one);
 }
 
+// What the re-ranker reads of each film includes its place in the KG source's own order; with
+// source_top the KG source's first films join the list below the depth.
+TEST_F(DialogueCoreTest, RerankCandidatesCarryTheSourcesOwnPlaces) {
+  auto r = Turn("I loved Fright One");
+  auto list = core_->RerankCandidates(r.session_id(), 2, deadline_);
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->candidates.size(), 2u);
+  auto all = core_->RerankCandidates(r.session_id(), 100, deadline_);
+  ASSERT_TRUE(all.ok());
+  std::vector<int> kg_ranks;
+  for (const auto& c : all->candidates) {
+    EXPECT_EQ(c.kg_rank >= 0, ((c.sources >> v1::CANDIDATE_SOURCE_KG) & 1u) != 0) << c.item_id;
+    if (c.kg_rank >= 0) kg_ranks.push_back(c.kg_rank);
+  }
+  ASSERT_FALSE(kg_ranks.empty());
+  std::sort(kg_ranks.begin(), kg_ranks.end());
+  EXPECT_EQ(kg_ranks.front(), 0);
+  EXPECT_EQ(std::adjacent_find(kg_ranks.begin(), kg_ranks.end()), kg_ranks.end()) << "one film per place";
+  // The KG source's first film, wherever the engine placed it, is in a list of depth 1 with source_top 1.
+  auto with_top = core_->RerankCandidates(r.session_id(), 1, deadline_, /*source_top=*/1);
+  ASSERT_TRUE(with_top.ok());
+  bool has_kg_first = false;
+  for (const auto& c : with_top->candidates) has_kg_first = has_kg_first || c.kg_rank == 0;
+  EXPECT_TRUE(has_kg_first);
+  EXPECT_EQ(with_top->candidates[0].position, 0);
+  EXPECT_FALSE(core_->RerankCandidates(r.session_id(), 1, deadline_, -1).ok());
+}
+
 // A list of at most hard_genre_people_top films is the filtered one, unless fewer films match
 // than were asked for: then the unfiltered ranking fills it up after them.
 TEST_F(DialogueCoreTest, ShortFilteredListIsFilledWhenOnlyTheTopIsHard) {

@@ -73,6 +73,9 @@ ABSL_FLAG(std::string, reranker, "",
 ABSL_FLAG(std::string, out, "", "train reranker: where to write the re-ranker (default <store_dir>/reranker.json)");
 ABSL_FLAG(int, rerank_depth, chatrec::dialogue::Reranker::kDefaultDepth,
           "train reranker: how many of the engine's first films the re-ranker reorders (and learns from)");
+ABSL_FLAG(int, rerank_source_top, 0,
+          "train reranker: the first N films of the KG and ITEM_ITEM sources join the films the re-ranker reorders "
+          "wherever the engine placed them (0: only the first --rerank_depth places)");
 ABSL_FLAG(int, rerank_epochs, 40, "train reranker: SGD epochs over the turns (40 chosen on held-out dialogues, step 5)");
 ABSL_FLAG(double, rerank_learning_rate, 0.05, "train reranker: SGD step (decays as 1/sqrt(1 + epoch))");
 ABSL_FLAG(double, rerank_l2, 0.01, "train reranker: L2 penalty on the standardised weights (0.01 chosen on held-out dialogues, step 5)");
@@ -356,6 +359,10 @@ int RedialReplay(bool train_reranker) {
   if (train_reranker && (rerank_depth < 1 || rerank_depth > 1000)) {
     return std::fprintf(stderr, "--rerank_depth must be 1..1000\n"), 2;
   }
+  const int rerank_source_top = absl::GetFlag(FLAGS_rerank_source_top);
+  if (train_reranker && (rerank_source_top < 0 || rerank_source_top > 1000)) {
+    return std::fprintf(stderr, "--rerank_source_top must be 0..1000\n"), 2;
+  }
   // What the recommenders of the training dialogues named (distinct per dialogue): a re-ranker feature.
   absl::flat_hash_map<int64_t, int> recommended;
   int max_recommended = 0;
@@ -439,7 +446,7 @@ int RedialReplay(bool train_reranker) {
       }
     }
     if (train_reranker) {
-      auto list = core.RerankCandidates(session_id, rerank_depth, deadline);
+      auto list = core.RerankCandidates(session_id, rerank_depth, deadline, rerank_source_top);
       if (!list.ok()) return std::fprintf(stderr, "ranking failed: %s\n", list.status().ToString().c_str()), 1;
       dialogue::RerankGroup group;
       int positives = 0;
@@ -480,10 +487,12 @@ int RedialReplay(bool train_reranker) {
                    (!as_served.ok() ? as_served.status() : with_lead.status()).ToString().c_str());
       return 1;
     }
+    const std::vector<int64_t> co_mention_ranking = co_mention.Rank(turn, kTopK);
     if (rankings_out.is_open()) {
       nlohmann::json line = {{"dialog_id", turn.dialog_id}, {"utterances", turn.context.size()},
                              {"targets", turn.targets}, {"new_targets", nlohmann::json::array()},
-                             {"as_served", *as_served}, {"leading", *with_lead}};
+                             {"as_served", *as_served}, {"leading", *with_lead}, {"co_mention", co_mention_ranking},
+                             {"mentioned_before", turn.mentioned_before}};
       for (int64_t t : turn.targets) {
         if (turn.IsNew(t)) line["new_targets"].push_back(t);
       }
@@ -492,7 +501,7 @@ int RedialReplay(bool train_reranker) {
     served.AddTurn(*as_served, turn);
     leading.AddTurn(*with_lead, turn);
     rementioned.AddTurn(eval::RementionRanking(turn), turn);
-    co_mentioned.AddTurn(co_mention.Rank(turn, kTopK), turn);
+    co_mentioned.AddTurn(co_mention_ranking, turn);
   }
   progress.Finish();
   std::filesystem::remove_all(session_dir);
@@ -533,6 +542,7 @@ int RedialReplay(bool train_reranker) {
                            {"lists_left_out", groups_without_positive},
                            {"training_dialogues_left_out", training_dialogues_left_out},
                            {"depth", rerank_depth},
+                           {"source_top", rerank_source_top},
                            {"epochs", options.epochs},
                            {"learning_rate", options.learning_rate},
                            {"l2", options.l2},
@@ -563,7 +573,7 @@ int RedialReplay(bool train_reranker) {
       }
       info["recommended_counts_from"] = SplitCommas(f);
     }
-    const dialogue::Reranker learned_reranker(*learned, rerank_depth, recommended, info.dump());
+    const dialogue::Reranker learned_reranker(*learned, rerank_depth, recommended, info.dump(), rerank_source_top);
     std::string out = absl::GetFlag(FLAGS_out);
     if (out.empty()) out = layout.root + "/" + dialogue::Reranker::kStoreFile;
     if (auto saved = learned_reranker.Save(out); !saved.ok()) {
