@@ -55,6 +55,25 @@ TEST(YearsTest, VagueAgesFollowTheDocumentedDefinitions) {
   EXPECT_EQ(Only("newer"), (Range{1998 - kRecentYears, 0}));
 }
 
+// A vague age that describes a film already named, a person or a greeting is no wish; in a wish
+// frame it is (ReDial seekers: "I know it's a bit old", "oh thats a classic", "the new one").
+TEST(YearsTest, VagueAgesThatDescribeSomethingNamedAreNoWish) {
+  for (const char* text : {"I really liked it, I know it's a bit old but I haven't found its equal yet",
+                           "oh thats a classic", "those are classic too", "of course it is a great classic",
+                           "Classic, loved it.", "I want to see the new one", "The latest Insidious was a let down",
+                           "the more recent ones are hit or miss", "Happy New Year!",
+                           "She's only 18 months old so something for a younger crowd", "is it old",
+                           "oh yes its an old one as well"}) {
+    EXPECT_TRUE(FindYearExpressions(Tokenize(text), 1998).empty()) << text;
+  }
+  EXPECT_EQ(Only("I am thinking about some older comedies"), (Range{0, kOldMaxYear}));
+  EXPECT_EQ(Only("What about something a little more modern"), (Range{1998 - kRecentYears, 0}));
+  EXPECT_EQ(Only("I'm more into classics"), (Range{0, kOldMaxYear}));
+  EXPECT_EQ(Only("Maybe something like that, but a bit newer"), (Range{1998 - kRecentYears, 0}));
+  EXPECT_EQ(Only("I like silly old movies once in a while"), (Range{0, kOldMaxYear}));
+  EXPECT_EQ(Only("I prefer modern ones"), (Range{1998 - kRecentYears, 0}));
+}
+
 TEST(YearsTest, NumbersThatAreNotYears) {
   EXPECT_TRUE(FindYearExpressions(Tokenize("number 2 or #3"), 1998).empty());
   EXPECT_TRUE(FindYearExpressions(Tokenize("my 8 year old son"), 1998).empty());

@@ -47,6 +47,7 @@ EngineSettings DefaultEngineSettings(std::string_view dataset) {
     s.hard_genre_people = true;
     s.hard_genre_people_top = 20;
     s.hard_genre_people_fill_bonus = 0.001;
+    s.years_filter_top_only = true;
     s.source_slots = "kg:7,item_item:5";
   }
   return s;
@@ -78,9 +79,9 @@ absl::StatusOr<EngineSettings> ParseEngineSettings(std::string_view text) {
       st = ReadNumber(v, key, 0, kHuge, &s.bias_scale);
     } else if (key == "hard_genre_people_fill_bonus") {
       st = ReadNumber(v, key, 0, kHuge, &s.hard_genre_people_fill_bonus);
-    } else if (key == "hard_genre_people") {
+    } else if (key == "hard_genre_people" || key == "years_filter_top_only") {
       if (!v.is_boolean()) return Bad(key, "must be true or false");
-      s.hard_genre_people = v.get<bool>();
+      (key == "hard_genre_people" ? s.hard_genre_people : s.years_filter_top_only) = v.get<bool>();
     } else if (key == "hard_genre_people_top") {
       if (!v.is_number_integer()) return Bad(key, "must be a whole number");
       const int64_t n = v.get<int64_t>();
@@ -89,7 +90,7 @@ absl::StatusOr<EngineSettings> ParseEngineSettings(std::string_view text) {
     } else {
       return Bad(key, "is not an engine setting (known: kg_score, item_item_quota, kg_quota, vector_quota, need_scale, "
                       "kg_scale, bias_scale, hard_genre_people, hard_genre_people_top, hard_genre_people_fill_bonus, "
-                      "source_slots)");
+                      "years_filter_top_only, source_slots)");
     }
     if (!st.ok()) return st;
   }
@@ -111,6 +112,7 @@ std::string EngineSettingsJson(const EngineSettings& s) {
   put("hard_genre_people", s.hard_genre_people);
   put("hard_genre_people_top", s.hard_genre_people_top);
   put("hard_genre_people_fill_bonus", s.hard_genre_people_fill_bonus);
+  put("years_filter_top_only", s.years_filter_top_only);
   put("source_slots", s.source_slots);
   return j.dump(2);
 }

@@ -7,7 +7,8 @@
 // Only the settings the file names are set; the others keep the program's own default. The names are
 // the flags' names: kg_score, item_item_quota, kg_quota, vector_quota (retrieval); need_scale,
 // kg_scale, bias_scale (the model's terms, applied when a model version is loaded);
-// hard_genre_people, hard_genre_people_top, hard_genre_people_fill_bonus, source_slots (dialogue).
+// hard_genre_people, hard_genre_people_top, hard_genre_people_fill_bonus, years_filter_top_only,
+// source_slots (dialogue).
 #pragma once
 
 #include <optional>
@@ -29,6 +30,7 @@ struct EngineSettings {
   std::optional<bool> hard_genre_people;
   std::optional<int> hard_genre_people_top;
   std::optional<double> hard_genre_people_fill_bonus;
+  std::optional<bool> years_filter_top_only;
   std::optional<std::string> source_slots;  // e.g. "kg:7,item_item:5" (dialogue::ParseSourceSlots)
 
   bool empty() const;

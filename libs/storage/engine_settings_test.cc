@@ -32,6 +32,7 @@ TEST_F(EngineSettingsTest, ReDialsChosenSettingsSurviveASaveAndLoad) {
   EXPECT_EQ(redial.kg_score, "adamic_adar");
   EXPECT_EQ(redial.source_slots, "kg:7,item_item:5");
   EXPECT_EQ(redial.hard_genre_people_top, 20);
+  EXPECT_EQ(redial.years_filter_top_only, true);
   EXPECT_FALSE(redial.kg_quota.has_value());  // not chosen: the program's default stays
   EXPECT_TRUE(DefaultEngineSettings("ml-100k").empty());
 

@@ -603,13 +603,15 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     };
     note_slots(*candidates);
     absl::Status scored = ScoreCandidates(*candidates, deadline, &sreq, &ranked, &sources);
-    // 4a. The genres and people filter only the first hard_genre_people_top places: below
-    // them the ranking of the candidates without that filter follows.
+    // 4a. The genres and people (and, with years_filter_top_only, the years) filter only the first
+    // hard_genre_people_top places: below them the ranking of the candidates without those filters follows.
     const int top = o_.hard_genre_people_top;
-    if (scored.ok() && o_.hard_genre_people && top > 0 && filters.must_entities_size() > 0 &&
+    const bool soft_years = o_.years_filter_top_only && filters.has_years();
+    if (scored.ok() && o_.hard_genre_people && top > 0 && (filters.must_entities_size() > 0 || soft_years) &&
         (k > top || static_cast<int>(ranked.size()) < k)) {
       *rreq.mutable_filters() = filters;
       rreq.mutable_filters()->clear_must_entities();
+      if (soft_years) rreq.mutable_filters()->clear_years();
       std::vector<Ranked> soft;
       auto more = o_.retrieval->Retrieve(rreq, deadline);
       absl::Status soft_scored = more.ok() ? ScoreCandidates(*more, deadline, &sreq, &soft, &sources) : more.status();
@@ -617,6 +619,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
         note_slots(*more);
         // The share of the wished genres and people a film has, for the fill's bonus.
         auto wished_share = [&](int32_t row) {
+          if (filters.must_entities_size() == 0) return 0.f;
           int has = 0;
           for (const auto& e : filters.must_entities()) has += c.HasEntity(row, e) ? 1 : 0;
           return static_cast<float>(has) / static_cast<float>(filters.must_entities_size());

@@ -69,6 +69,12 @@ struct DialogueCoreOptions {
   // one's rest and the unfiltered one) are ordered by score plus this bonus times the share of the
   // wished genres and people the film has; 0: the unfiltered ranking alone fills, in its order.
   float hard_genre_people_fill_bonus = 0;
+  // With hard_genre_people_top: the years the user asked for ("from the 90s", "something older")
+  // also hold for the first places only, the ranking without them filling the places below; false:
+  // they filter the whole list. ReDial's human recommenders often name films outside the years the
+  // seeker's words give, which are vague ("something more recent" than a film named) or describe a
+  // film rather than a wish.
+  bool years_filter_top_only = false;
   // The user's content words (SessionState.seeker_words, most recent first) join the need as
   // "word:<w>" entities with this weight: the entity-item term then adds what recommenders named
   // after those words in the training dialogues (when the model has rows for them); 0: off.

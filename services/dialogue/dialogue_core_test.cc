@@ -277,6 +277,36 @@ TEST_F(DialogueCoreTest, ShortFilteredListIsFilledWhenOnlyTheTopIsHard) {
   EXPECT_FALSE(IsComedy(ranked->back()));
 }
 
+// With years_filter_top_only, the wished years hold for the first hard_genre_people_top places like
+// the genres; the ranking without them fills the places below.
+TEST_F(DialogueCoreTest, YearsCanFilterOnlyTheFirstPlaces) {
+  auto r = Turn("something from the 90s");
+  auto is_nineties = [&](int64_t id) {
+    const int year = world_.catalog->item(world_.catalog->RowOf(id)).year();
+    return year >= 1990 && year <= 1999;
+  };
+  auto filtered = core_->Rank(r.session_id(), 12, deadline_, 0);
+  ASSERT_TRUE(filtered.ok()) << filtered.status();
+  ASSERT_FALSE(filtered->empty());
+  EXPECT_TRUE(std::all_of(filtered->begin(), filtered->end(), is_nineties)) << "the years filter the whole list";
+  DialogueCoreOptions options = Options();
+  options.hard_genre_people_top = 3;
+  core_ = std::make_unique<DialogueCore>(options);
+  auto genres_only = core_->Rank(r.session_id(), 12, deadline_, 0);
+  ASSERT_TRUE(genres_only.ok());
+  EXPECT_EQ(*genres_only, *filtered) << "without years_filter_top_only the years stay hard";
+  options.years_filter_top_only = true;
+  core_ = std::make_unique<DialogueCore>(options);
+  auto top_only = core_->Rank(r.session_id(), 12, deadline_, 0);
+  ASSERT_TRUE(top_only.ok());
+  ASSERT_GT(top_only->size(), filtered->size());
+  EXPECT_TRUE(std::equal(filtered->begin(), filtered->begin() + 3, top_only->begin()));
+  EXPECT_TRUE(std::any_of(top_only->begin() + 3, top_only->end(), [&](int64_t id) { return !is_nineties(id); }));
+  auto three = core_->Rank(r.session_id(), 3, deadline_, 0);
+  ASSERT_TRUE(three.ok());
+  EXPECT_TRUE(std::all_of(three->begin(), three->end(), is_nineties)) << "a list of at most 3 is the filtered one";
+}
+
 // The session keeps the user's content words for the entity-item term, but not the words of a
 // question about a title (they describe that title, not the wish).
 TEST_F(DialogueCoreTest, SessionKeepsTheSeekersContentWords) {

@@ -98,9 +98,10 @@ int main(int argc, char** argv) {
   const int hard_genre_people_top = settings->hard_genre_people_top.value_or(defaults.hard_genre_people_top);
   const float fill_bonus =
       static_cast<float>(settings->hard_genre_people_fill_bonus.value_or(defaults.hard_genre_people_fill_bonus));
+  const bool years_top_only = settings->years_filter_top_only.value_or(defaults.years_filter_top_only);
   if (!settings->empty()) {
-    std::fprintf(stderr, "dialogue: the store's engine.json: genres and people %s%s, places kept for sources: %s\n",
-                 hard_genre_people ? "filter" : "only rank",
+    std::fprintf(stderr, "dialogue: the store's engine.json: genres and people%s %s%s, places kept for sources: %s\n",
+                 years_top_only ? " (and years)" : "", hard_genre_people ? "filter" : "only rank",
                  hard_genre_people && hard_genre_people_top > 0
                      ? (" the first " + std::to_string(hard_genre_people_top) + " places").c_str()
                      : "",
@@ -167,6 +168,7 @@ int main(int argc, char** argv) {
                                .hard_genre_people = hard_genre_people,
                                .hard_genre_people_top = hard_genre_people_top,
                                .hard_genre_people_fill_bonus = fill_bonus,
+                               .years_filter_top_only = years_top_only,
                                .rerankers = rerankers->get(),
                                .source_slots = *source_slots});
   ThreadPool pool(absl::GetFlag(FLAGS_workers));

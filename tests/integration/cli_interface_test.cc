@@ -289,7 +289,7 @@ TEST_F(CliInterfaceTest, RedialStoreScriptLearnsACrossFittedRerankerThatEvalAppl
     ASSERT_TRUE(start("dialogue", &dialogue, dialogue_log)) << ReadFileOrEmpty(dialogue_log);
     EXPECT_NE(ReadFileOrEmpty(retrieval_log).find("KG score adamic_adar, ITEM_ITEM share 0.10"), std::string::npos)
         << ReadFileOrEmpty(retrieval_log);
-    EXPECT_NE(ReadFileOrEmpty(dialogue_log).find("genres and people filter the first 20 places, places kept for "
+    EXPECT_NE(ReadFileOrEmpty(dialogue_log).find("genres and people (and years) filter the first 20 places, places kept for "
                                                  "sources: kg:7,item_item:5"),
               std::string::npos)
         << ReadFileOrEmpty(dialogue_log);

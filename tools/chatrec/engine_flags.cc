@@ -24,6 +24,9 @@ ABSL_FLAG(double, hard_genre_people_fill_bonus, 0,
           "rankings are ordered by score plus this bonus times the share of the wished genres and people the film "
           "has (DialogueCoreOptions.hard_genre_people_fill_bonus); 0: the unfiltered ranking fills; default: the "
           "store's engine.json (ReDial: 0.001)");
+ABSL_FLAG(bool, years_filter_top_only, false,
+          "with --hard_genre_people_top N, the wished years also filter only the first N places "
+          "(DialogueCoreOptions.years_filter_top_only); default: the store's engine.json (ReDial: true)");
 ABSL_FLAG(std::string, kg_score, "spread",
           "how the KG retrieval source scores films: spread or adamic_adar (retrieval::KgScore); default: the store's "
           "engine.json (ReDial: adamic_adar), else spread");
@@ -115,6 +118,8 @@ absl::StatusOr<EngineFlags> EngineFlagsFromCommandLine(const storage::StoreLayou
     return Bad("hard_genre_people_fill_bonus", true, layout, "must be a finite number >= 0");
   }
   out.hard_genre_people_fill_bonus = bonus;
+  out.years_filter_top_only =
+      Resolve<bool>(FLAGS_years_filter_top_only, "years_filter_top_only", s.years_filter_top_only);
   return out;
 }
 

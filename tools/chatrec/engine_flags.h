@@ -24,6 +24,7 @@ struct EngineFlags {
   bool hard_genre_people = true;
   int hard_genre_people_top = 0;
   double hard_genre_people_fill_bonus = 0;
+  bool years_filter_top_only = false;
   std::vector<dialogue::SourceSlots> source_slots;
   storage::EngineSettings store;  // what <store_dir>/engine.json said (empty: no file)
 

@@ -348,6 +348,7 @@ int RedialReplay(bool train_reranker) {
   core_options.hard_genre_people_top = hard_top;
   core_options.seeker_word_weight = static_cast<float>(word_weight);
   core_options.hard_genre_people_fill_bonus = static_cast<float>(fill_bonus);
+  core_options.years_filter_top_only = engine->years_filter_top_only;
   core_options.source_slots = engine->source_slots;
   // The learned re-ranker: the store's unless --reranker says otherwise; never when learning one.
   auto rerankers = dialogue::RerankerWatcher::Create(train_reranker ? "none" : absl::GetFlag(FLAGS_reranker),
@@ -558,6 +559,7 @@ int RedialReplay(bool train_reranker) {
                              {"hard_genre_people", engine->hard_genre_people},
                              {"hard_genre_people_top", hard_top},
                              {"hard_genre_people_fill_bonus", fill_bonus},
+                             {"years_filter_top_only", engine->years_filter_top_only},
                              {"kg_score", retrieval::KgScoreName(engine->kg_score)},
                              {"source_slots", dialogue::SourceSlotsSpec(engine->source_slots)},
                              {"engine_json", nlohmann::json::parse(storage::EngineSettingsJson(engine->store))},
@@ -625,6 +627,7 @@ int RedialReplay(bool train_reranker) {
   j["hard_genre_people_top"] = hard_top;
   j["seeker_word_weight"] = word_weight;
   j["hard_genre_people_fill_bonus"] = fill_bonus;
+  j["years_filter_top_only"] = engine->years_filter_top_only;
   j["kg_score"] = retrieval::KgScoreName(engine->kg_score);
   j["source_slots"] = dialogue::SourceSlotsSpec(engine->source_slots);
   // What the store's engine.json set (flags given on the command line win over it).

@@ -91,6 +91,7 @@ int SimulateCommand(const std::vector<std::string>&) {
                       {"hard_genre_people", engine->hard_genre_people},
                       {"hard_genre_people_top", engine->hard_genre_people_top},
                       {"hard_genre_people_fill_bonus", engine->hard_genre_people_fill_bonus},
+                      {"years_filter_top_only", engine->years_filter_top_only},
                       {"item_item_quota", engine->quotas.item_item},
                       {"bias_scale", engine->term_weights.bias},
                       {"engine_json", nlohmann::json::parse(storage::EngineSettingsJson(engine->store))}};
@@ -105,6 +106,7 @@ int SimulateCommand(const std::vector<std::string>&) {
                                  .hard_genre_people = engine->hard_genre_people,
                                  .hard_genre_people_top = engine->hard_genre_people_top,
                                  .hard_genre_people_fill_bonus = static_cast<float>(engine->hard_genre_people_fill_bonus),
+                                 .years_filter_top_only = engine->years_filter_top_only,
                                  .rerankers = rerankers->get(),
                                  .source_slots = engine->source_slots});
     nlohmann::json setting;
