@@ -497,6 +497,14 @@ int RedialReplay(bool train_reranker) {
       for (int64_t t : turn.targets) {
         if (turn.IsNew(t)) line["new_targets"].push_back(t);
       }
+      // What the engine understood so far: the wishes that filter the list.
+      if (auto session = (*sessions)->Get(session_id); session.ok()) {
+        const auto& c = session->state().constraints();
+        line["must"] = nlohmann::json(std::vector<std::string>(c.must_entities().begin(), c.must_entities().end()));
+        line["must_not"] =
+            nlohmann::json(std::vector<std::string>(c.must_not_entities().begin(), c.must_not_entities().end()));
+        line["years"] = {c.years().min_year(), c.years().max_year()};
+      }
       rankings_out << line.dump() << '\n';
     }
     served.AddTurn(*as_served, turn);
