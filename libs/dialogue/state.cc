@@ -101,6 +101,7 @@ StateChange ApplyUnderstanding(const nlu::Understanding& u, const catalog::Catal
       continue;
     }
     if (u.intent == v1::INTENT_ASK_ABOUT_ITEM || u.intent == v1::INTENT_EXPLAIN) continue;
+    if (m.describes_named && m.negative) continue;  // "I don't think it was scary": about a film, rules nothing out
     // Genres and people are hard constraints: "a comedy", "with Tom Hanks", "no horror".
     if (m.negative) {
       RemoveValue(must, m.entity_id);

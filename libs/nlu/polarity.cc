@@ -49,6 +49,15 @@ const Set& PositiveJudgements() {
 
 bool IsNegationAt(const std::vector<Token>& t, size_t i) {
   if (!NegationCues().contains(t[i].norm)) return false;
+  // A question opened by a negated auxiliary asks, it does not rule out: "Isn't that with Tom Hanks?",
+  // "Don't you love Jim Carrey?".
+  static const Set kAuxiliaries = {"isnt", "arent", "wasnt", "werent", "doesnt", "didnt", "dont",
+                                   "cant", "wont", "wouldnt", "couldnt", "shouldnt", "havent", "hasnt"};
+  static const Set kSubjects = {"that", "it", "this", "he", "she", "they", "you", "there", "those", "these"};
+  if (kAuxiliaries.contains(t[i].norm) && (i == 0 || t[i].sentence_start || t[i].clause_break_before) &&
+      i + 1 < t.size() && kSubjects.contains(t[i + 1].norm)) {
+    return false;
+  }
   // "no" answering a question ("No, a comedy") is followed by a clause break.
   if (t[i].norm == "no" && (i + 1 == t.size() || t[i + 1].clause_break_before)) return false;
   for (size_t k = i + 1; k < t.size() && k <= i + 3; ++k) {

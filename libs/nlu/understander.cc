@@ -36,6 +36,31 @@ std::vector<Candidate> ChooseReadings(std::vector<Candidate> all) {
 }
 
 // "nothing before 1990" asks for 1990 onwards: a negated one-sided range flips.
+// A genre word that describes a film already named is no wish: "I don't think it was scary", "it's
+// a comedy", "is it funny?" (a pronoun for the film in the clause before it). A wish word there keeps
+// it a wish: "something that is funny", "movies that are scary". Marks them (Mention::describes_named).
+void MarkGenresDescribingAFilm(const std::vector<Token>& t, std::vector<Candidate>* chosen) {
+  static const absl::flat_hash_set<std::string_view> kFilm = {"it", "its", "thats", "that", "this", "which",
+                                                               "they", "theyre", "those", "these"};
+  static const absl::flat_hash_set<std::string_view> kWish = {"something", "anything", "some", "any", "movies",
+                                                               "films", "movie", "film", "want", "looking", "for",
+                                                               "like", "love", "prefer", "into", "watch", "more"};
+  auto describes = [&](size_t i) {
+    bool film = false;
+    for (size_t b = 1; b <= 4 && b <= i && !t[i - b + 1].clause_break_before; ++b) {
+      const std::string& w = t[i - b].norm;
+      if (kWish.contains(w)) return false;
+      film = film || kFilm.contains(w);
+    }
+    return film;
+  };
+  for (Candidate& c : *chosen) {
+    for (Mention& m : c.mentions) {
+      if (m.entity_id.rfind("genre:", 0) == 0 && describes(c.first)) m.describes_named = true;
+    }
+  }
+}
+
 void TurnAroundNegatedRanges(std::vector<Candidate>* chosen) {
   for (auto& c : *chosen) {
     for (auto& m : c.mentions) {
@@ -82,6 +107,7 @@ Understanding Understander::Understand(std::string_view text) const {
     readings.push_back(std::move(c));
   }
   std::vector<Candidate> chosen = ChooseReadings(std::move(readings));
+  MarkGenresDescribingAFilm(tokens, &chosen);
   u.polarity = ApplyPolarity(tokens, &chosen);
   TurnAroundNegatedRanges(&chosen);
   DialogueAct act = ClassifyAct(text, tokens, chosen, u.polarity);

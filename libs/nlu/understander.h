@@ -25,6 +25,10 @@ struct Mention {
   chatrec::v1::EntityType type = chatrec::v1::ENTITY_TYPE_UNSPECIFIED;
   int min_year = 0, max_year = 0;  // year expressions; 0 = open
   bool negative = false;       // "no horror", "anything but Tom Cruise", "I hated Fargo"
+  // A genre that describes a film already named rather than a wish: "I don't think it was scary",
+  // "it's a comedy" (a pronoun for the film before it in the clause, no wish word such as
+  // "something" or "movies"); the session state rules nothing out for a negative one.
+  bool describes_named = false;
   float confidence = 0;        // 0..1
 };
 

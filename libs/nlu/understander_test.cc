@@ -218,6 +218,34 @@ TEST_F(UnderstanderTest, NegationAndItsScope) {
   EXPECT_NE(u.intent, chatrec::v1::INTENT_REJECT);
 }
 
+// A question opened by a negated auxiliary asks; it rules nothing out (ReDial: "Isn't that with Tom
+// Hanks? I like him." made Tom Hanks a film to avoid).
+TEST_F(UnderstanderTest, ANegatedQuestionRulesNothingOut) {
+  auto u = U("Isn't that with Tom Hanks? I like him.");
+  ASSERT_EQ(Ids(u), (IdList{"person:Tom_Hanks"}));
+  EXPECT_FALSE(u.mentions[0].negative);
+  u = U("Don't you love comedies?");
+  ASSERT_EQ(Ids(u), (IdList{"genre:comedy"}));
+  EXPECT_FALSE(u.mentions[0].negative);
+  u = U("Don't show me comedies");  // an instruction still rules them out
+  ASSERT_EQ(Ids(u), (IdList{"genre:comedy"}));
+  EXPECT_TRUE(u.mentions[0].negative);
+}
+
+// A genre that describes a film already named is marked, so that the session state rules nothing
+// out for "I don't think it was scary"; in a wish frame it is a wish.
+TEST_F(UnderstanderTest, AGenreDescribingAFilmIsMarked) {
+  auto u = U("I watched it but I don't think it was scary");
+  ASSERT_EQ(Ids(u), (IdList{"genre:horror"}));
+  EXPECT_TRUE(u.mentions[0].describes_named);
+  EXPECT_TRUE(u.mentions[0].negative);
+  for (const char* wish : {"something that is scary", "I want movies that are scary", "no horror please"}) {
+    u = U(wish);
+    ASSERT_EQ(Ids(u), (IdList{"genre:horror"})) << wish;
+    EXPECT_FALSE(u.mentions[0].describes_named) << wish;
+  }
+}
+
 TEST_F(UnderstanderTest, NegatedOneSidedYearRangeTurnsAround) {
   auto u = U("nothing before 1990");
   ASSERT_EQ(u.mentions.size(), 1u);

@@ -277,6 +277,19 @@ TEST_F(DialogueCoreTest, ShortFilteredListIsFilledWhenOnlyTheTopIsHard) {
   EXPECT_FALSE(IsComedy(ranked->back()));
 }
 
+// "I don't think it was scary" is about a film: it rules out no genre; "no horror" does.
+TEST_F(DialogueCoreTest, ADescriptionOfAFilmRulesNoGenreOut) {
+  auto r = Turn("I watched Fright One but I don't think it was scary");
+  auto session = sessions_->Get(r.session_id());
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->state().constraints().must_not_entities_size(), 0);
+  Turn("no horror please", r.session_id());
+  session = sessions_->Get(r.session_id());
+  ASSERT_TRUE(session.ok());
+  ASSERT_EQ(session->state().constraints().must_not_entities_size(), 1);
+  EXPECT_EQ(session->state().constraints().must_not_entities(0), "genre:horror");
+}
+
 // With years_filter_top_only, the wished years hold for the first hard_genre_people_top places like
 // the genres; the ranking without them fills the places below.
 TEST_F(DialogueCoreTest, YearsCanFilterOnlyTheFirstPlaces) {
