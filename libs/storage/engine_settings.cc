@@ -138,6 +138,9 @@ absl::Status SaveEngineSettings(const StoreLayout& layout, const EngineSettings&
   const std::string path = EngineSettingsPath(layout);
   std::error_code ec;
   if (settings.empty()) {
+    // Nothing to write: touch nothing when there is no file (the store's root may be read-only, as in
+    // the Kubernetes init container, where only the stores below it are volumes).
+    if (!std::filesystem::exists(path, ec)) return absl::OkStatus();
     std::filesystem::remove(path, ec);
     if (ec) return absl::InternalError(absl::StrCat("cannot remove ", path, ": ", ec.message()));
     return absl::OkStatus();
