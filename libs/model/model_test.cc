@@ -438,3 +438,39 @@ TEST_F(ModelStoreTest, TheEntityItemTermIsSavedAndLoadedWithItsEntities) {
 
 }  // namespace
 }  // namespace chatrec::model
+
+#include "libs/model/model_watcher.h"
+
+namespace chatrec::model {
+namespace {
+
+// The watcher serves every version it loads with the store's term weights (engine.json's
+// need/kg/bias scales), the first one and the newer ones alike; weights a version cannot take are
+// refused at start.
+TEST_F(ModelStoreTest, TheWatcherReweightsEveryVersionItLoads) {
+  auto catalog = TwoGenreCatalog();
+  TrainOptions o;
+  o.dim = 4;
+  auto m = TrainModel(*catalog, 20, GroupInteractions(), o);
+  ASSERT_TRUE(m.ok());
+  for (float& b : m->item_bias) b = 0.25f;
+  m->version = "v1";
+  ASSERT_TRUE(SaveModel(dir, *m, "test").ok());
+  auto plain = ModelWatcher::Create(dir, *catalog, std::chrono::milliseconds(0));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FLOAT_EQ((*plain)->Current()->item_bias[0], 0.25f);
+  auto halved = ModelWatcher::Create(dir, *catalog, std::chrono::milliseconds(0), TermWeights{.bias = 0.5f});
+  ASSERT_TRUE(halved.ok()) << halved.status();
+  EXPECT_FLOAT_EQ((*halved)->Current()->item_bias[0], 0.125f);
+  m->version = "v2";
+  for (float& b : m->item_bias) b = 1.f;
+  ASSERT_TRUE(SaveModel(dir, *m, "test").ok());
+  ASSERT_TRUE(*(*halved)->Refresh());
+  EXPECT_EQ((*halved)->Current()->version, "v2");
+  EXPECT_FLOAT_EQ((*halved)->Current()->item_bias[0], 0.5f);
+  auto refused = ModelWatcher::Create(dir, *catalog, std::chrono::milliseconds(0), TermWeights{.bias = -1.f});
+  EXPECT_FALSE(refused.ok());
+}
+
+}  // namespace
+}  // namespace chatrec::model
