@@ -216,8 +216,9 @@ int RedialReplay(bool train_reranker) {
   if (!catalog.ok()) return std::fprintf(stderr, "%s\n", catalog.status().ToString().c_str()), 1;
   if ((*catalog)->meta().dataset() != "redial") {
     std::fprintf(stderr,
-                 "the store %s holds '%s', not redial; run: chatrec import --dataset redial --store_dir DIR && "
-                 "chatrec train --store_dir DIR\n",
+                 "the store %s holds '%s', not redial; build one with scripts/redial_store.sh DIR (import, train "
+                 "and the learned re-ranker) or chatrec import --dataset redial --store_dir DIR && chatrec train "
+                 "--store_dir DIR, then pass --store_dir DIR\n",
                  layout.root.c_str(), (*catalog)->meta().dataset().c_str());
     return 2;
   }
