@@ -51,6 +51,23 @@ int64_t ReferredItem(const nlu::Understanding& u, const v1::SessionState& state)
   return state.last_item_ids_size() > 0 ? state.last_item_ids(0) : -1;
 }
 
+namespace {
+
+// The year of the film a comparative age refers to: the last title named in the utterance, else the
+// one the conversation is about, else the last title discussed; 0 when none is known.
+int ReferenceYear(const nlu::Understanding& u, const catalog::Catalog& catalog, const v1::SessionState& state) {
+  int64_t id = -1;
+  for (const auto& m : u.mentions) {
+    if (const int64_t item = catalog::ItemIdFromEntity(m.entity_id); item >= 0) id = item;
+  }
+  if (id < 0 && state.focus_item_id() > 0) id = state.focus_item_id();
+  if (id < 0 && state.discussed_item_ids_size() > 0) id = state.discussed_item_ids(state.discussed_item_ids_size() - 1);
+  const int32_t row = id >= 0 ? catalog.RowOf(id) : -1;
+  return row >= 0 ? catalog.item(row).year() : 0;
+}
+
+}  // namespace
+
 StateChange ApplyUnderstanding(const nlu::Understanding& u, const catalog::Catalog& catalog, v1::SessionState* state) {
   StateChange change;
   if (u.intent == v1::INTENT_START_OVER) {
@@ -77,8 +94,14 @@ StateChange ApplyUnderstanding(const nlu::Understanding& u, const catalog::Catal
   for (const auto& m : u.mentions) {
     if (m.entity_id.empty()) {  // a year expression
       if (m.negative && m.min_year && m.max_year) continue;  // "not from the 80s": not expressible as one range
-      state->mutable_constraints()->mutable_years()->set_min_year(m.min_year);
-      state->mutable_constraints()->mutable_years()->set_max_year(m.max_year);
+      int min_year = m.min_year, max_year = m.max_year;
+      // "Something more recent" / "older" after a film: than that film, not the catalogue's last years.
+      if (const int year = m.relative_age != 0 ? ReferenceYear(u, catalog, *state) : 0; year > 0) {
+        min_year = m.relative_age > 0 ? year + 1 : 0;
+        max_year = m.relative_age < 0 ? year - 1 : 0;
+      }
+      state->mutable_constraints()->mutable_years()->set_min_year(min_year);
+      state->mutable_constraints()->mutable_years()->set_max_year(max_year);
       change.years_changed = true;
       continue;
     }

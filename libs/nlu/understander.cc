@@ -102,6 +102,7 @@ Understanding Understander::Understand(std::string_view text) const {
     m.text = std::string(text.substr(m.begin, m.end - m.begin));
     m.min_year = y.min_year;
     m.max_year = y.max_year;
+    m.relative_age = y.relative;
     m.confidence = y.confidence;
     c.mentions.push_back(std::move(m));
     readings.push_back(std::move(c));

@@ -24,6 +24,9 @@ struct Mention {
   std::string entity_id;       // "genre:comedy", "person:Tom_Hanks", "item:50"; empty for year expressions
   chatrec::v1::EntityType type = chatrec::v1::ENTITY_TYPE_UNSPECIFIED;
   int min_year = 0, max_year = 0;  // year expressions; 0 = open
+  // Year expressions: +1 "newer"/"more recent", -1 "older", relative to a film the user has in mind
+  // when there is one (the session state resolves it); min_year/max_year hold the range without one.
+  int relative_age = 0;
   bool negative = false;       // "no horror", "anything but Tom Cruise", "I hated Fargo"
   // A genre that describes a film already named rather than a wish: "I don't think it was scary",
   // "it's a comedy" (a pronoun for the film before it in the clause, no wish word such as

@@ -140,11 +140,13 @@ std::vector<YearExpression> FindYearExpressions(const std::vector<Token>& t, int
            w == "vintage") && !than && !age) {
         e.max_year = kOldMaxYear;
         e.confidence = w == "classic" || w == "classics" ? 0.6f : 0.7f;
+        if (w == "older") e.relative = -1;
       } else if (newest_year > 0 && !than &&
                  (w == "recent" || w == "newer" || w == "newest" || w == "latest" || w == "modern" ||
                   w == "contemporary" || (w == "new" && !Is(t, i + 1, "york") && !Is(t, i + 1, "to")))) {
         e.min_year = newest_year - kRecentYears;
         e.confidence = w == "new" ? 0.5f : 0.7f;
+        if (w == "newer" || ((w == "recent" || w == "modern") && IsBefore(t, i, 1, "more"))) e.relative = 1;
       }
       if (e.confidence > 0) out.push_back(e);
       ++i;

@@ -18,6 +18,10 @@ struct YearExpression {
   size_t first = 0, last = 0;     // token range [first, last)
   int min_year = 0, max_year = 0; // 0 = open
   float confidence = 0;
+  // A comparative ("newer", "more recent": +1; "older": -1) is relative to a film the user has in
+  // mind when there is one ("I loved Dirty Dancing, something more recent"); the range above is for
+  // when there is none.
+  int relative = 0;
 };
 
 // Every year expression in `tokens`, left to right, not overlapping. `newest_year`

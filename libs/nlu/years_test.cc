@@ -74,6 +74,21 @@ TEST(YearsTest, VagueAgesThatDescribeSomethingNamedAreNoWish) {
   EXPECT_EQ(Only("I prefer modern ones"), (Range{1998 - kRecentYears, 0}));
 }
 
+// Comparatives are relative to a film the user has in mind (the session state resolves it); the
+// range they carry is for when there is none.
+TEST(YearsTest, ComparativesAreMarkedRelative) {
+  auto one = [](const char* text) {
+    auto found = FindYearExpressions(Tokenize(text), 1998);
+    EXPECT_EQ(found.size(), 1u) << text;
+    return found.empty() ? 99 : found[0].relative;
+  };
+  EXPECT_EQ(one("something more recent"), 1);
+  EXPECT_EQ(one("a bit newer"), 1);
+  EXPECT_EQ(one("something older"), -1);
+  EXPECT_EQ(one("something recent"), 0);
+  EXPECT_EQ(one("an old movie"), 0);
+}
+
 TEST(YearsTest, NumbersThatAreNotYears) {
   EXPECT_TRUE(FindYearExpressions(Tokenize("number 2 or #3"), 1998).empty());
   EXPECT_TRUE(FindYearExpressions(Tokenize("my 8 year old son"), 1998).empty());

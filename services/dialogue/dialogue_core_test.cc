@@ -277,6 +277,28 @@ TEST_F(DialogueCoreTest, ShortFilteredListIsFilledWhenOnlyTheTopIsHard) {
   EXPECT_FALSE(IsComedy(ranked->back()));
 }
 
+// "Something newer" after a film means newer than that film; "older" later in the conversation,
+// older than the film it is about (the focus: here the first one recommended); with no film in mind
+// the catalogue's last years.
+TEST_F(DialogueCoreTest, ComparativeAgesAreRelativeToTheFilmNamed) {
+  auto r = Turn("I loved Laugh One, something newer please");
+  auto session = sessions_->Get(r.session_id());
+  ASSERT_TRUE(session.ok());
+  auto year_of = [&](int64_t id) { return world_.catalog->item(world_.catalog->RowOf(id)).year(); };
+  EXPECT_EQ(session->state().constraints().years().min_year(), year_of(1) + 1);
+  EXPECT_EQ(session->state().constraints().years().max_year(), 0);
+  const int64_t focus = session->state().focus_item_id();
+  ASSERT_GT(focus, 0);
+  Turn("something older", r.session_id());
+  session = sessions_->Get(r.session_id());
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(session->state().constraints().years().min_year(), 0);
+  EXPECT_EQ(session->state().constraints().years().max_year(), year_of(focus) - 1);
+  auto fresh = Turn("a comedy, something newer");
+  ASSERT_EQ(fresh.understanding().mentions_size(), 2);
+  EXPECT_GT(fresh.understanding().mentions(1).years().min_year(), year_of(1)) << "no film in mind: the last years";
+}
+
 // "I don't think it was scary" is about a film: it rules out no genre; "no horror" does.
 TEST_F(DialogueCoreTest, ADescriptionOfAFilmRulesNoGenreOut) {
   auto r = Turn("I watched Fright One but I don't think it was scary");
