@@ -88,6 +88,10 @@ using ModelPtr = std::shared_ptr<const Model>;
 struct TermWeights {
   float need = 1, kg = 1, bias = 1;
   float item_item_scale = -1, entity_item_scale = -1;
+  // True when they leave a model as trained (a NaN anywhere is not: ReweightTerms refuses it).
+  bool AsTrained() const {
+    return need == 1 && kg == 1 && bias == 1 && item_item_scale < 0 && entity_item_scale < 0;
+  }
 };
 // InvalidArgument for a negative or non-finite factor, and for a scale of a term the model does not
 // have (no item-item or entity-item rows); `model` is unchanged then.

@@ -50,11 +50,7 @@ absl::StatusOr<std::unique_ptr<ModelWatcher>> ModelWatcher::Create(const std::st
 absl::StatusOr<ModelPtr> ModelWatcher::Load(const std::string& version) const {
   ASSIGN_OR_RETURN(ModelPtr m, LoadModel(path_, version));
   RETURN_IF_ERROR(CheckModelFitsCatalog(*m, *catalog_));
-  const TermWeights as_trained;
-  if (weights_.need == as_trained.need && weights_.kg == as_trained.kg && weights_.bias == as_trained.bias &&
-      weights_.item_item_scale < 0 && weights_.entity_item_scale < 0) {
-    return m;
-  }
+  if (weights_.AsTrained()) return m;
   Model reweighted = *m;
   if (auto s = ReweightTerms(weights_, &reweighted); !s.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("model ", m->version, ": ", s.message()));

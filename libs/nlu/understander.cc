@@ -5,6 +5,7 @@
 #include "libs/nlu/intents.h"
 #include "libs/nlu/lexicon.h"
 #include "libs/nlu/tokenizer.h"
+#include "libs/nlu/word_lists.h"
 #include "libs/nlu/years.h"
 
 namespace chatrec::nlu {
@@ -40,23 +41,11 @@ std::vector<Candidate> ChooseReadings(std::vector<Candidate> all) {
 // a comedy", "is it funny?" (a pronoun for the film in the clause before it). A wish word there keeps
 // it a wish: "something that is funny", "movies that are scary". Marks them (Mention::describes_named).
 void MarkGenresDescribingAFilm(const std::vector<Token>& t, std::vector<Candidate>* chosen) {
-  static const absl::flat_hash_set<std::string_view> kFilm = {"it", "its", "thats", "that", "this", "which",
-                                                               "they", "theyre", "those", "these"};
-  static const absl::flat_hash_set<std::string_view> kWish = {"something", "anything", "some", "any", "movies",
-                                                               "films", "movie", "film", "want", "looking", "for",
-                                                               "like", "love", "prefer", "into", "watch", "more"};
-  auto describes = [&](size_t i) {
-    bool film = false;
-    for (size_t b = 1; b <= 4 && b <= i && !t[i - b + 1].clause_break_before; ++b) {
-      const std::string& w = t[i - b].norm;
-      if (kWish.contains(w)) return false;
-      film = film || kFilm.contains(w);
-    }
-    return film;
-  };
   for (Candidate& c : *chosen) {
     for (Mention& m : c.mentions) {
-      if (m.entity_id.rfind("genre:", 0) == 0 && describes(c.first)) m.describes_named = true;
+      if (m.entity_id.rfind("genre:", 0) == 0 && DescribesAFilmNamed(t, c.first, /*copulas_count=*/false)) {
+        m.describes_named = true;
+      }
     }
   }
 }

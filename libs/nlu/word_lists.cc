@@ -110,6 +110,24 @@ std::vector<std::string> ContentWords(std::string_view text) {
   return words;
 }
 
+bool DescribesAFilmNamed(const std::vector<Token>& t, size_t i, bool copulas_count) {
+  static const absl::flat_hash_set<std::string_view> kWish = {
+      "something", "anything", "some", "any",   "movies", "films", "movie", "film",
+      "into",      "prefer",   "want", "looking", "for",  "watch", "like",  "love"};
+  static const absl::flat_hash_set<std::string_view> kFilm = {"it",     "its",   "thats", "that", "this",
+                                                               "which",  "they",  "theyre", "those", "these"};
+  static const absl::flat_hash_set<std::string_view> kCopulas = {"is",  "was", "are", "were",  "be",    "been",
+                                                                  "hes", "shes", "he", "she", "seems", "looks",
+                                                                  "sounds"};
+  bool describing = false;
+  for (size_t b = 1; b <= 4 && b <= i && !t[i - b + 1].clause_break_before; ++b) {
+    const std::string& w = t[i - b].norm;
+    if (kWish.contains(w)) return false;
+    describing = describing || kFilm.contains(w) || (copulas_count && kCopulas.contains(w));
+  }
+  return describing;
+}
+
 const std::vector<GenreWord>& GenreWords() {
   static const auto* words = new std::vector<GenreWord>{
       {"horror", {"horror"}, 0.95f}, {"horrors", {"horror"}, 0.9f}, {"scary", {"horror"}, 0.85f},

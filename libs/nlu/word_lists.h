@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "libs/nlu/tokenizer.h"
+
 namespace chatrec::nlu {
 
 // True for frequent English and chat words ("it", "big", "go", "scary", "movie"),
@@ -23,6 +25,14 @@ bool IsEnglishWord(std::string_view norm);
 // normalised tokens (as Tokenize) of three or more characters, not numbers, not function
 // words ("the", "would", "dont"); distinct, in order of first use.
 std::vector<std::string> ContentWords(std::string_view text);
+
+// Whether the word at `i` of `tokens` (a genre, a vague age) describes a film already named
+// rather than a wish: a pronoun for a film ("it", "that's", "those") among the four words before
+// it in its clause, and no wish word there ("something", "movies", "want", "into", "like"):
+// "I don't think it was scary", "I know it's a bit old" against "something that is scary",
+// "I like old movies". With `copulas_count`, a copula or a pronoun for a person counts too ("is it
+// old", "he's older").
+bool DescribesAFilmNamed(const std::vector<Token>& tokens, size_t i, bool copulas_count);
 
 struct GenreWord {
   std::string_view phrase;          // normalised words, space-separated

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "libs/nlu/word_lists.h"
+
 namespace chatrec::nlu {
 namespace {
 
@@ -80,37 +82,21 @@ bool ParsePoint(const std::vector<Token>& t, size_t i, Point* p) {
 // standing alone as a reply ("Classic, loved it."). A wish frame in the same clause before it keeps
 // it a wish: "something a bit older", "anything modern", "I'm more into classics", "I prefer modern ones".
 bool DescribesSomethingNamed(const std::vector<Token>& t, size_t i) {
-  static constexpr std::string_view kWish[] = {"something", "anything", "some", "any", "movies", "films", "movie",
-                                               "film", "into", "prefer", "want", "looking", "for", "watch"};
-  static constexpr std::string_view kDescribing[] = {"is",  "was",   "are",    "were",  "be",   "been", "its",
-                                                     "thats", "theyre", "hes", "shes", "it",   "that", "this",
-                                                     "those", "these", "he",   "she",  "they", "seems",
-                                                     "looks", "sounds", "happy"};
-  auto in = [](std::string_view w, const auto& list) {
-    for (std::string_view x : list) {
-      if (w == x) return true;
-    }
-    return false;
-  };
   if (Is(t, i + 1, "year") || Is(t, i + 1, "years")) return true;  // "happy new year", "new years eve"
   const std::string& w = t[i].norm;
-  if ((w == "old" || w == "older") && i > 0 &&
-      (t[i - 1].is_number || in(t[i - 1].norm, std::initializer_list<std::string_view>{
-                                                   "months", "month", "weeks", "week", "years", "year", "yr", "yrs"}))) {
-    return true;  // "18 months old"
+  if ((w == "old" || w == "older") && i > 0) {
+    const std::string& unit = t[i - 1].norm;
+    if (t[i - 1].is_number || unit == "months" || unit == "month" || unit == "weeks" || unit == "week" ||
+        unit == "years" || unit == "year" || unit == "yr" || unit == "yrs") {
+      return true;  // "18 months old"
+    }
   }
   // "the new one", "the more recent ones": a film singled out.
   if (IsBefore(t, i, 1, "the") ||
       ((IsBefore(t, i, 1, "more") || IsBefore(t, i, 1, "most")) && IsBefore(t, i, 2, "the"))) {
     return true;
   }
-  bool describing = false;
-  for (size_t b = 1; b <= 4 && b <= i && !t[i - b + 1].clause_break_before; ++b) {
-    const std::string& before = t[i - b].norm;
-    if (in(before, kWish)) return false;
-    if (in(before, kDescribing)) describing = true;
-  }
-  if (describing) return true;
+  if (DescribesAFilmNamed(t, i, /*copulas_count=*/true)) return true;
   // Alone in the first clause of a longer reply: "Classic, loved it." (a reply of the word alone,
   // "newer", answers a question and stays a wish).
   return i == 0 && i + 1 < t.size() && t[i + 1].clause_break_before;

@@ -5,8 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
+#include <variant>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 
 namespace chatrec::storage {
@@ -18,18 +22,54 @@ absl::Status Bad(const std::string& key, const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat("\"", key, "\": ", what));
 }
 
-absl::Status ReadNumber(const Json& v, const std::string& key, double lo, double hi, std::optional<double>* out) {
-  if (!v.is_number()) return Bad(key, "must be a number");
-  const double x = v.get<double>();
-  if (!std::isfinite(x) || x < lo || x > hi) return Bad(key, absl::StrCat("must be within ", lo, "..", hi));
-  *out = x;
-  return absl::OkStatus();
-}
+// Every setting the file may hold: its key, its field and, for numbers, their range.
+struct Key {
+  const char* name;
+  std::variant<std::optional<std::string> EngineSettings::*, std::optional<double> EngineSettings::*,
+               std::optional<bool> EngineSettings::*, std::optional<int> EngineSettings::*>
+      field;
+  double lo = 0, hi = 0;
+};
+constexpr double kHuge = 1e9;
+const Key kKeys[] = {
+    {"kg_score", &EngineSettings::kg_score},
+    {"item_item_quota", &EngineSettings::item_item_quota, 0, 1},
+    {"kg_quota", &EngineSettings::kg_quota, 0, 1},
+    {"vector_quota", &EngineSettings::vector_quota, 0, 1},
+    {"need_scale", &EngineSettings::need_scale, 0, kHuge},
+    {"kg_scale", &EngineSettings::kg_scale, 0, kHuge},
+    {"bias_scale", &EngineSettings::bias_scale, 0, kHuge},
+    {"hard_genre_people", &EngineSettings::hard_genre_people},
+    {"hard_genre_people_top", &EngineSettings::hard_genre_people_top, 0, 1000},
+    {"hard_genre_people_fill_bonus", &EngineSettings::hard_genre_people_fill_bonus, 0, kHuge},
+    {"years_filter_top_only", &EngineSettings::years_filter_top_only},
+    {"source_slots", &EngineSettings::source_slots},
+};
 
-absl::Status ReadString(const Json& v, const std::string& key, std::optional<std::string>* out) {
-  if (!v.is_string()) return Bad(key, "must be a string");
-  *out = v.get<std::string>();
-  return absl::OkStatus();
+absl::Status Read(const Key& key, const Json& v, EngineSettings* s) {
+  const std::string name = key.name;
+  auto in_range = [&](double x) -> absl::Status {
+    if (!std::isfinite(x) || x < key.lo || x > key.hi) return Bad(name, absl::StrCat("must be within ", key.lo, "..", key.hi));
+    return absl::OkStatus();
+  };
+  return std::visit(
+      [&](auto field) -> absl::Status {
+        using T = typename std::remove_reference_t<decltype(s->*field)>::value_type;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (!v.is_string()) return Bad(name, "must be a string");
+        } else if constexpr (std::is_same_v<T, bool>) {
+          if (!v.is_boolean()) return Bad(name, "must be true or false");
+        } else if constexpr (std::is_same_v<T, int>) {
+          if (!v.is_number_integer()) return Bad(name, "must be a whole number");
+          if (auto st = in_range(v.get<double>()); !st.ok()) return st;
+        } else {
+          if (!v.is_number()) return Bad(name, "must be a number");
+          if (auto st = in_range(v.get<double>()); !st.ok()) return st;
+        }
+        s->*field = v.get<T>();
+        return absl::OkStatus();
+      },
+      key.field);
 }
 
 }  // namespace
@@ -39,8 +79,8 @@ bool EngineSettings::empty() const { return *this == EngineSettings{}; }
 EngineSettings DefaultEngineSettings(std::string_view dataset) {
   EngineSettings s;
   if (dataset == "redial") {
-    // Issue 6, step 7 (README, "Conversations on ReDial"): every value chosen on training-side
-    // dialogues held out from training, never on the development turns.
+    // Issue 6, steps 4, 7 and 8 (README, "Conversations on ReDial"): every value chosen on
+    // training-side dialogues held out from training, never on the development turns.
     s.kg_score = "adamic_adar";
     s.item_item_quota = 0.1;
     s.bias_scale = 0.5;
@@ -58,62 +98,30 @@ absl::StatusOr<EngineSettings> ParseEngineSettings(std::string_view text) {
   if (j.is_discarded()) return absl::InvalidArgumentError("not valid JSON");
   if (!j.is_object()) return absl::InvalidArgumentError("must be a JSON object of settings");
   EngineSettings s;
-  constexpr double kHuge = 1e9;
-  for (const auto& [key, v] : j.items()) {
-    absl::Status st;
-    if (key == "kg_score") {
-      st = ReadString(v, key, &s.kg_score);
-    } else if (key == "source_slots") {
-      st = ReadString(v, key, &s.source_slots);
-    } else if (key == "item_item_quota") {
-      st = ReadNumber(v, key, 0, 1, &s.item_item_quota);
-    } else if (key == "kg_quota") {
-      st = ReadNumber(v, key, 0, 1, &s.kg_quota);
-    } else if (key == "vector_quota") {
-      st = ReadNumber(v, key, 0, 1, &s.vector_quota);
-    } else if (key == "need_scale") {
-      st = ReadNumber(v, key, 0, kHuge, &s.need_scale);
-    } else if (key == "kg_scale") {
-      st = ReadNumber(v, key, 0, kHuge, &s.kg_scale);
-    } else if (key == "bias_scale") {
-      st = ReadNumber(v, key, 0, kHuge, &s.bias_scale);
-    } else if (key == "hard_genre_people_fill_bonus") {
-      st = ReadNumber(v, key, 0, kHuge, &s.hard_genre_people_fill_bonus);
-    } else if (key == "hard_genre_people" || key == "years_filter_top_only") {
-      if (!v.is_boolean()) return Bad(key, "must be true or false");
-      (key == "hard_genre_people" ? s.hard_genre_people : s.years_filter_top_only) = v.get<bool>();
-    } else if (key == "hard_genre_people_top") {
-      if (!v.is_number_integer()) return Bad(key, "must be a whole number");
-      const int64_t n = v.get<int64_t>();
-      if (n < 0 || n > 1000) return Bad(key, "must be within 0..1000");
-      s.hard_genre_people_top = static_cast<int>(n);
-    } else {
-      return Bad(key, "is not an engine setting (known: kg_score, item_item_quota, kg_quota, vector_quota, need_scale, "
-                      "kg_scale, bias_scale, hard_genre_people, hard_genre_people_top, hard_genre_people_fill_bonus, "
-                      "years_filter_top_only, source_slots)");
+  for (const auto& [name, v] : j.items()) {
+    const Key* key = nullptr;
+    for (const Key& k : kKeys) {
+      if (name == k.name) key = &k;
     }
-    if (!st.ok()) return st;
+    if (key == nullptr) {
+      std::vector<std::string> known;
+      for (const Key& k : kKeys) known.push_back(k.name);
+      return Bad(name, absl::StrCat("is not an engine setting (known: ", absl::StrJoin(known, ", "), ")"));
+    }
+    if (auto st = Read(*key, v, &s); !st.ok()) return st;
   }
   return s;
 }
 
 std::string EngineSettingsJson(const EngineSettings& s) {
   Json j = Json::object();
-  auto put = [&j](const char* key, const auto& v) {
-    if (v) j[key] = *v;
-  };
-  put("kg_score", s.kg_score);
-  put("item_item_quota", s.item_item_quota);
-  put("kg_quota", s.kg_quota);
-  put("vector_quota", s.vector_quota);
-  put("need_scale", s.need_scale);
-  put("kg_scale", s.kg_scale);
-  put("bias_scale", s.bias_scale);
-  put("hard_genre_people", s.hard_genre_people);
-  put("hard_genre_people_top", s.hard_genre_people_top);
-  put("hard_genre_people_fill_bonus", s.hard_genre_people_fill_bonus);
-  put("years_filter_top_only", s.years_filter_top_only);
-  put("source_slots", s.source_slots);
+  for (const Key& key : kKeys) {
+    std::visit(
+        [&](auto field) {
+          if (s.*field) j[key.name] = *(s.*field);
+        },
+        key.field);
+  }
   return j.dump(2);
 }
 

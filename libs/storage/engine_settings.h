@@ -39,6 +39,10 @@ struct EngineSettings {
 
 inline constexpr char kEngineSettingsFile[] = "engine.json";
 inline std::string EngineSettingsPath(const StoreLayout& layout) { return layout.root + "/" + kEngineSettingsFile; }
+// How messages name one setting of the file: `<store_dir>/engine.json: "key"`.
+inline std::string EngineSettingName(const StoreLayout& layout, const std::string& key) {
+  return EngineSettingsPath(layout) + ": \"" + key + "\"";
+}
 
 // The settings chosen for a data set ("redial": issue 6's step 7, chosen on held-out training-side
 // dialogues); empty for the others.

@@ -339,8 +339,20 @@ std::vector<DialogueCore::Ranked> DialogueCore::MergeRankings(std::vector<Ranked
   return first;
 }
 
-void DialogueCore::KeepSourceSlots(const std::vector<SourceSlots>& slots,
-                                   const std::vector<absl::flat_hash_map<int64_t, float>>& scores,
+std::vector<int64_t> DialogueCore::BestFirst(const absl::flat_hash_map<int64_t, float>& scores) {
+  std::vector<std::pair<float, int64_t>> by_score;  // (score, id)
+  by_score.reserve(scores.size());
+  for (const auto& [id, score] : scores) by_score.push_back({score, id});
+  std::sort(by_score.begin(), by_score.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  std::vector<int64_t> ids;
+  ids.reserve(by_score.size());
+  for (const auto& [score, id] : by_score) ids.push_back(id);
+  return ids;
+}
+
+void DialogueCore::KeepSourceSlots(const std::vector<SourceSlots>& slots, const SourceScores& scores,
                                    std::vector<Ranked>* ranked) const {
   absl::flat_hash_map<int64_t, size_t> at;  // item id -> index in ranked
   for (size_t i = 0; i < ranked->size(); ++i) at.emplace(o_.catalog->item((*ranked)[i].row).id(), i);
@@ -348,13 +360,7 @@ void DialogueCore::KeepSourceSlots(const std::vector<SourceSlots>& slots,
   std::vector<std::vector<size_t>> picks(slots.size());
   for (size_t r = 0; r < slots.size(); ++r) {
     every.push_back(slots[r].every);
-    std::vector<std::pair<float, int64_t>> by_score;  // (score, id)
-    by_score.reserve(scores[r].size());
-    for (const auto& [id, score] : scores[r]) by_score.push_back({score, id});
-    std::sort(by_score.begin(), by_score.end(), [](const auto& a, const auto& b) {
-      return a.first > b.first || (a.first == b.first && a.second < b.second);
-    });
-    for (const auto& [score, id] : by_score) {
+    for (int64_t id : BestFirst(scores.at(slots[r].source))) {
       if (auto it = at.find(id); it != at.end()) picks[r].push_back(it->second);
     }
   }
@@ -582,26 +588,27 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
     const bool score_all = !slots.empty() || source_top > 0;
     sreq.set_k(std::min(std::max({k, rerank_depth, score_all ? candidates->candidates_size() : 0}) + 20, 1000));
     absl::flat_hash_map<int64_t, uint32_t> sources;
-    // Each slot rule's films with its source's score, from every retrieval of the turn.
-    std::vector<absl::flat_hash_map<int64_t, float>> slot_scores(slots.size());
-    // The KG and ITEM_ITEM sources' scores, for the re-ranker's source ranks.
-    absl::flat_hash_map<int64_t, float> kg_scores, item_item_scores;
-    auto note_slots = [&](const v1::RetrieveResponse& r) {
+    // The films of the sources this turn needs, with their source's score, from every retrieval of
+    // the turn: those the slot rules place, and KG and ITEM_ITEM for the re-ranker's source ranks.
+    SourceScores source_scores;
+    for (const SourceSlots& s : slots) source_scores[s.source];
+    const bool reranks = capture != nullptr || reranker != nullptr;
+    if (reranks) {
+      source_scores[v1::CANDIDATE_SOURCE_KG];
+      source_scores[v1::CANDIDATE_SOURCE_ITEM_ITEM];
+    }
+    auto note_scores = [&](const v1::RetrieveResponse& r) {
+      if (source_scores.empty()) return;
       for (const auto& cand : r.candidates()) {
         for (const auto& src : cand.sources()) {
-          auto keep_best = [&](absl::flat_hash_map<int64_t, float>* scores) {
-            float& best = scores->try_emplace(cand.item_id(), src.raw_score()).first->second;
-            best = std::max(best, src.raw_score());
-          };
-          for (size_t i = 0; i < slots.size(); ++i) {
-            if (src.source() == slots[i].source) keep_best(&slot_scores[i]);
-          }
-          if (src.source() == v1::CANDIDATE_SOURCE_KG) keep_best(&kg_scores);
-          if (src.source() == v1::CANDIDATE_SOURCE_ITEM_ITEM) keep_best(&item_item_scores);
+          auto it = source_scores.find(src.source());
+          if (it == source_scores.end()) continue;
+          float& best = it->second.try_emplace(cand.item_id(), src.raw_score()).first->second;
+          best = std::max(best, src.raw_score());
         }
       }
     };
-    note_slots(*candidates);
+    note_scores(*candidates);
     absl::Status scored = ScoreCandidates(*candidates, deadline, &sreq, &ranked, &sources);
     // 4a. The genres and people (and, with years_filter_top_only, the years) filter only the first
     // hard_genre_people_top places: below them the ranking of the candidates without those filters follows.
@@ -616,7 +623,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
       auto more = o_.retrieval->Retrieve(rreq, deadline);
       absl::Status soft_scored = more.ok() ? ScoreCandidates(*more, deadline, &sreq, &soft, &sources) : more.status();
       if (soft_scored.ok()) {
-        note_slots(*more);
+        note_scores(*more);
         // The share of the wished genres and people a film has, for the fill's bonus.
         auto wished_share = [&](int32_t row) {
           if (filters.must_entities_size() == 0) return 0.f;
@@ -630,20 +637,13 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
       }
     }
     // 4b. The learned re-ranker reorders the first places (or, when learning it, what it would read).
-    if (scored.ok() && (capture != nullptr || reranker != nullptr)) {
+    if (scored.ok() && reranks) {
       SourceRanks source_ranks;
-      const absl::flat_hash_map<int64_t, float>* by_source[] = {&kg_scores, &item_item_scores};
-      for (size_t source = 0; source < 2; ++source) {
-        const auto* scores = by_source[source];
-        std::vector<std::pair<float, int64_t>> by_score;
-        by_score.reserve(scores->size());
-        for (const auto& [id, score] : *scores) by_score.push_back({score, id});
-        std::sort(by_score.begin(), by_score.end(), [](const auto& a, const auto& b) {
-          return a.first > b.first || (a.first == b.first && a.second < b.second);
-        });
-        for (size_t r = 0; r < by_score.size(); ++r) {
-          auto& ranks = source_ranks.try_emplace(by_score[r].second, std::array<int, 2>{-1, -1}).first->second;
-          ranks[source] = static_cast<int>(r);
+      const v1::CandidateSource ranked_sources[] = {v1::CANDIDATE_SOURCE_KG, v1::CANDIDATE_SOURCE_ITEM_ITEM};
+      for (size_t s = 0; s < 2; ++s) {
+        const std::vector<int64_t> ids = BestFirst(source_scores.at(ranked_sources[s]));
+        for (size_t r = 0; r < ids.size(); ++r) {
+          source_ranks.try_emplace(ids[r], std::array<int, 2>{-1, -1}).first->second[s] = static_cast<int>(r);
         }
       }
       RerankList list = RerankInputs(session, ranked, sources, rerank_depth, source_ranks, source_top);
@@ -667,7 +667,7 @@ void DialogueCore::Recommend(v1::Session* mutable_session, const StateChange& ch
       }
     }
     // 4c. Places kept for retrieval sources in long lists.
-    if (scored.ok() && !slots.empty()) KeepSourceSlots(slots, slot_scores, &ranked);
+    if (scored.ok() && !slots.empty()) KeepSourceSlots(slots, source_scores, &ranked);
     if (scored.ok()) {
       resp->set_path(degraded_feedback ? v1::SERVING_PATH_NO_USER_STATE : v1::SERVING_PATH_FULL);
       // When the user named something they like, keep one slot for the best item

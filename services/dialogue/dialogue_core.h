@@ -162,10 +162,13 @@ class DialogueCore {
   // places below `top` take the films of first's rest and of `rest` by score + bonus · `match(row)`.
   static std::vector<Ranked> MergeRankings(std::vector<Ranked> first, const std::vector<Ranked>& rest, int top,
                                            float bonus = 0, const std::function<float(int32_t)>& match = {});
-  // Reorders `ranked` as `slots` say (OrderWithSlots), each rule's films by `scores[rule]` (item id ->
-  // its source's score), best first.
-  void KeepSourceSlots(const std::vector<SourceSlots>& slots,
-                       const std::vector<absl::flat_hash_map<int64_t, float>>& scores,
+  // Per retrieval source (v1::CandidateSource), the films it returned with its score.
+  using SourceScores = absl::flat_hash_map<int, absl::flat_hash_map<int64_t, float>>;
+  // The ids of `scores` (item id -> a source's score), best first, ties by id.
+  static std::vector<int64_t> BestFirst(const absl::flat_hash_map<int64_t, float>& scores);
+  // Reorders `ranked` as `slots` say (OrderWithSlots), each rule's films by its source's scores
+  // (`scores` holds every rule's source), best first.
+  void KeepSourceSlots(const std::vector<SourceSlots>& slots, const SourceScores& scores,
                        std::vector<Ranked>* ranked) const;
   std::vector<Ranked> PopularFallback(const v1::Filters& filters, int k) const;
   // Puts `ranked` in the LLM's order when it is on and answers in time; notes what happened in resp->llm.

@@ -83,13 +83,13 @@ int main(int argc, char** argv) {
   // --source_slots given wins.
   auto settings = storage::LoadEngineSettings(layout);
   if (!settings.ok()) return std::fprintf(stderr, "%s\n", std::string(settings.status().message()).c_str()), 2;
-  const bool slots_from_store = !FlagGiven("source_slots") && settings->source_slots.has_value();
-  const std::string slots_spec = slots_from_store ? *settings->source_slots : absl::GetFlag(FLAGS_source_slots);
+  const std::string slots_spec = FlagOrStored(FLAGS_source_slots, "source_slots", settings->source_slots);
   auto source_slots = dialogue::ParseSourceSlots(slots_spec == "none" ? "" : slots_spec);
   if (!source_slots.ok()) {
     return std::fprintf(stderr, "%s: %s\n",
-                        slots_from_store ? (storage::EngineSettingsPath(layout) + ": \"source_slots\"").c_str()
-                                         : "--source_slots",
+                        TakesStored("source_slots", settings->source_slots)
+                            ? storage::EngineSettingName(layout, "source_slots").c_str()
+                            : "--source_slots",
                         std::string(source_slots.status().message()).c_str()),
            2;
   }

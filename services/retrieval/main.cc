@@ -32,12 +32,11 @@ int main(int argc, char** argv) {
   if (!started.ok()) return std::fprintf(stderr, "%s\n", started.status().ToString().c_str()), 1;
   // The store's engine.json sets the KG score and the sources' shares; --kg_score given wins.
   const storage::EngineSettings& settings = started->serving.settings;
-  const bool score_from_store = !FlagGiven("kg_score") && settings.kg_score.has_value();
-  auto kg_score = retrieval::ParseKgScore(score_from_store ? *settings.kg_score : absl::GetFlag(FLAGS_kg_score));
+  auto kg_score = retrieval::ParseKgScore(FlagOrStored(FLAGS_kg_score, "kg_score", settings.kg_score));
   if (!kg_score.ok()) {
     std::fprintf(stderr, "%s: %s\n",
-                 score_from_store ? (storage::EngineSettingsPath(started->layout) + ": \"kg_score\"").c_str()
-                                  : "--kg_score",
+                 TakesStored("kg_score", settings.kg_score) ? storage::EngineSettingName(started->layout, "kg_score").c_str()
+                                                            : "--kg_score",
                  std::string(kg_score.status().message()).c_str());
     return 2;
   }

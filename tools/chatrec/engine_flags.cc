@@ -50,24 +50,19 @@ ABSL_FLAG(double, entity_item_scale, -1,
 namespace chatrec::cli {
 namespace {
 
-// The flag's value when it is on the command line, else the store's setting, else the flag's default.
-template <typename T, typename Flag, typename Stored>
-T Resolve(const Flag& flag, const char* name, const std::optional<Stored>& stored) {
-  if (FlagGiven(name) || !stored) return absl::GetFlag(flag);
-  return static_cast<T>(*stored);
-}
-
 absl::Status Bad(const char* name, bool from_flag, const storage::StoreLayout& layout, absl::string_view why) {
-  return absl::InvalidArgumentError(from_flag ? absl::StrCat("--", name, ": ", why)
-                                              : absl::StrCat(storage::EngineSettingsPath(layout), ": \"", name,
-                                                             "\": ", why));
+  return absl::InvalidArgumentError(
+      absl::StrCat(from_flag ? absl::StrCat("--", name) : storage::EngineSettingName(layout, name), ": ", why));
 }
 
 }  // namespace
 
-bool EngineFlags::ReweightsTerms() const {
-  return term_weights.need != 1 || term_weights.kg != 1 || term_weights.bias != 1 ||
-         term_weights.item_item_scale >= 0 || term_weights.entity_item_scale >= 0;
+absl::Status ReweightCurrentModel(const model::TermWeights& weights, std::unique_ptr<model::ModelWatcher>* models) {
+  if (weights.AsTrained()) return absl::OkStatus();
+  model::Model reweighted = *(*models)->Current();
+  if (auto s = model::ReweightTerms(weights, &reweighted); !s.ok()) return s;
+  *models = model::ModelWatcher::Fixed(std::make_shared<const model::Model>(std::move(reweighted)));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<EngineFlags> EngineFlagsFromCommandLine(const storage::StoreLayout& layout) {
@@ -77,16 +72,16 @@ absl::StatusOr<EngineFlags> EngineFlagsFromCommandLine(const storage::StoreLayou
   out.store = *store;
   const auto& s = out.store;
 
-  const std::string kg_score = Resolve<std::string>(FLAGS_kg_score, "kg_score", s.kg_score);
+  const std::string kg_score = FlagOrStored(FLAGS_kg_score, "kg_score", s.kg_score);
   auto parsed_score = retrieval::ParseKgScore(kg_score);
   if (!parsed_score.ok()) {
-    return Bad("kg_score", FlagGiven("kg_score") || !s.kg_score, layout, parsed_score.status().message());
+    return Bad("kg_score", !TakesStored("kg_score", s.kg_score), layout, parsed_score.status().message());
   }
   out.kg_score = *parsed_score;
-  const std::string slots = Resolve<std::string>(FLAGS_source_slots, "source_slots", s.source_slots);
+  const std::string slots = FlagOrStored(FLAGS_source_slots, "source_slots", s.source_slots);
   auto parsed_slots = dialogue::ParseSourceSlots(slots == "none" ? "" : slots);
   if (!parsed_slots.ok()) {
-    return Bad("source_slots", FlagGiven("source_slots") || !s.source_slots, layout, parsed_slots.status().message());
+    return Bad("source_slots", !TakesStored("source_slots", s.source_slots), layout, parsed_slots.status().message());
   }
   out.source_slots = std::move(*parsed_slots);
 
@@ -96,30 +91,30 @@ absl::StatusOr<EngineFlags> EngineFlagsFromCommandLine(const storage::StoreLayou
     float* into;
   };
   for (const Share& q :
-       {Share{"item_item_quota", Resolve<double>(FLAGS_item_item_quota, "item_item_quota", s.item_item_quota),
+       {Share{"item_item_quota", FlagOrStored(FLAGS_item_item_quota, "item_item_quota", s.item_item_quota),
               &out.quotas.item_item},
-        Share{"kg_quota", Resolve<double>(FLAGS_kg_quota, "kg_quota", s.kg_quota), &out.quotas.kg},
-        Share{"vector_quota", Resolve<double>(FLAGS_vector_quota, "vector_quota", s.vector_quota),
+        Share{"kg_quota", FlagOrStored(FLAGS_kg_quota, "kg_quota", s.kg_quota), &out.quotas.kg},
+        Share{"vector_quota", FlagOrStored(FLAGS_vector_quota, "vector_quota", s.vector_quota),
               &out.quotas.vector}}) {
     if (!(q.value >= 0 && q.value <= 1)) return Bad(q.name, true, layout, "must be within 0..1");
     *q.into = static_cast<float>(q.value);
   }
-  out.term_weights = {.need = static_cast<float>(Resolve<double>(FLAGS_need_scale, "need_scale", s.need_scale)),
-                      .kg = static_cast<float>(Resolve<double>(FLAGS_kg_scale, "kg_scale", s.kg_scale)),
-                      .bias = static_cast<float>(Resolve<double>(FLAGS_bias_scale, "bias_scale", s.bias_scale)),
+  out.term_weights = {.need = static_cast<float>(FlagOrStored(FLAGS_need_scale, "need_scale", s.need_scale)),
+                      .kg = static_cast<float>(FlagOrStored(FLAGS_kg_scale, "kg_scale", s.kg_scale)),
+                      .bias = static_cast<float>(FlagOrStored(FLAGS_bias_scale, "bias_scale", s.bias_scale)),
                       .item_item_scale = static_cast<float>(absl::GetFlag(FLAGS_item_item_scale)),
                       .entity_item_scale = static_cast<float>(absl::GetFlag(FLAGS_entity_item_scale))};
-  out.hard_genre_people = Resolve<bool>(FLAGS_hard_genre_people, "hard_genre_people", s.hard_genre_people);
+  out.hard_genre_people = FlagOrStored(FLAGS_hard_genre_people, "hard_genre_people", s.hard_genre_people);
   out.hard_genre_people_top =
-      Resolve<int>(FLAGS_hard_genre_people_top, "hard_genre_people_top", s.hard_genre_people_top);
-  const double bonus = Resolve<double>(FLAGS_hard_genre_people_fill_bonus, "hard_genre_people_fill_bonus",
+      FlagOrStored(FLAGS_hard_genre_people_top, "hard_genre_people_top", s.hard_genre_people_top);
+  const double bonus = FlagOrStored(FLAGS_hard_genre_people_fill_bonus, "hard_genre_people_fill_bonus",
                                        s.hard_genre_people_fill_bonus);
   if (!(bonus >= 0) || !std::isfinite(bonus)) {
     return Bad("hard_genre_people_fill_bonus", true, layout, "must be a finite number >= 0");
   }
   out.hard_genre_people_fill_bonus = bonus;
   out.years_filter_top_only =
-      Resolve<bool>(FLAGS_years_filter_top_only, "years_filter_top_only", s.years_filter_top_only);
+      FlagOrStored(FLAGS_years_filter_top_only, "years_filter_top_only", s.years_filter_top_only);
   return out;
 }
 

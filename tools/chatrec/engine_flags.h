@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "libs/dialogue/source_slots.h"
 #include "libs/model/model.h"
+#include "libs/model/model_watcher.h"
 #include "libs/retrieval/kg_expander.h"
 #include "libs/storage/engine_settings.h"
 #include "libs/storage/layout.h"
@@ -27,13 +28,14 @@ struct EngineFlags {
   bool years_filter_top_only = false;
   std::vector<dialogue::SourceSlots> source_slots;
   storage::EngineSettings store;  // what <store_dir>/engine.json said (empty: no file)
-
-  // True when the model's terms are to be reweighted (model::ReweightTerms) before serving.
-  bool ReweightsTerms() const;
 };
 
 // The settings resolved for the store at `layout`; InvalidArgument naming the flag (or engine.json's
 // key and path) otherwise.
 absl::StatusOr<EngineFlags> EngineFlagsFromCommandLine(const storage::StoreLayout& layout);
+
+// Replaces *models by a fixed watcher over its current model reweighted by `weights`
+// (model::ReweightTerms), unless they leave it as trained; *models is unchanged on an error.
+absl::Status ReweightCurrentModel(const model::TermWeights& weights, std::unique_ptr<model::ModelWatcher>* models);
 
 }  // namespace chatrec::cli

@@ -306,15 +306,10 @@ int RedialReplay(bool train_reranker) {
     return 1;
   }
   const model::TermWeights term_weights = engine->term_weights;
-  if (engine->ReweightsTerms() || !std::isfinite(term_weights.item_item_scale) ||
-      !std::isfinite(term_weights.entity_item_scale)) {
-    model::Model reweighted = *(*models)->Current();
-    if (auto s = model::ReweightTerms(term_weights, &reweighted); !s.ok()) {
-      return std::fprintf(stderr, "--need_scale/--kg_scale/--bias_scale/--item_item_scale/--entity_item_scale: %s\n",
-                          std::string(s.message()).c_str()),
-             2;
-    }
-    *models = model::ModelWatcher::Fixed(std::make_shared<const model::Model>(std::move(reweighted)));
+  if (auto s = ReweightCurrentModel(term_weights, &*models); !s.ok()) {
+    return std::fprintf(stderr, "--need_scale/--kg_scale/--bias_scale/--item_item_scale/--entity_item_scale: %s\n",
+                        std::string(s.message()).c_str()),
+           2;
   }
   const model::Model& served_model = *(*models)->Current();
   auto nlu = nlu::Understander::Create(**catalog);

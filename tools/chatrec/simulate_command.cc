@@ -53,12 +53,8 @@ int SimulateCommand(const std::vector<std::string>&) {
   // The engine's settings: flags given, else the store's engine.json, else the flags' defaults.
   const auto engine = EngineFlagsFromCommandLine(layout);
   if (!engine.ok()) return std::fprintf(stderr, "%s\n", std::string(engine.status().message()).c_str()), 2;
-  if (engine->ReweightsTerms()) {
-    model::Model reweighted = *(*models)->Current();
-    if (auto s = model::ReweightTerms(engine->term_weights, &reweighted); !s.ok()) {
-      return std::fprintf(stderr, "the model's term weights: %s\n", std::string(s.message()).c_str()), 2;
-    }
-    *models = model::ModelWatcher::Fixed(std::make_shared<const model::Model>(std::move(reweighted)));
+  if (auto s = ReweightCurrentModel(engine->term_weights, &*models); !s.ok()) {
+    return std::fprintf(stderr, "the model's term weights: %s\n", std::string(s.message()).c_str()), 2;
   }
   auto nlu = nlu::Understander::Create(**catalog);
   if (!nlu.ok()) return std::fprintf(stderr, "%s\n", nlu.status().ToString().c_str()), 1;
